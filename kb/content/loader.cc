@@ -1,0 +1,504 @@
+// Parsing and validation of content files; problems are collected, never thrown.
+#include "kb/content/loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "kb/text/normalizer.h"
+
+namespace kefu {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Parsed {
+  Entry entry;
+  int related_line = 0;
+};
+
+class Collector {
+ public:
+  explicit Collector(LoadResult* result) : result_(result) {}
+  void Error(const std::string& path, int line, std::string msg) {
+    result_->diagnostics.push_back({path, line, Severity::kError, std::move(msg)});
+  }
+  void Warning(const std::string& path, int line, std::string msg) {
+    result_->diagnostics.push_back({path, line, Severity::kWarning, std::move(msg)});
+  }
+
+ private:
+  LoadResult* result_;
+};
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  *out = buf.str();
+  return true;
+}
+
+int LineOfOffset(const std::string& text, size_t offset) {
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n'));
+}
+
+std::string Trim(std::string s) {
+  auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
+  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
+  return s;
+}
+
+bool IsIsoDate(const std::string& s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  int month = std::stoi(s.substr(5, 2)), day = std::stoi(s.substr(8, 2));
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+const std::set<std::string>& KnownFrontMatterKeys() {
+  static const std::set<std::string> keys = {"id",       "type",     "locale",        "title",
+                                             "questions", "tags",    "category",      "audience",
+                                             "internal_note", "related", "escalate", "status",
+                                             "updated"};
+  return keys;
+}
+
+// Front matter lines start at file line 2; yaml-cpp counts from 0 inside the parsed text.
+constexpr int kFrontMatterFirstLine = 2;
+
+class MarkdownParser {
+ public:
+  MarkdownParser(const std::string& path, const std::string& folder_locale, Collector* out)
+      : path_(path), folder_locale_(folder_locale), out_(out) {}
+
+  bool Parse(const std::string& text, Parsed* parsed) {
+    std::string body_text;
+    std::string front;
+    int body_line = 0;
+    if (!Split(text, &front, &body_text, &body_line)) return false;
+    YAML::Node root;
+    try {
+      root = YAML::Load(front);
+    } catch (const YAML::Exception& e) {
+      out_->Error(path_, e.mark.line + kFrontMatterFirstLine, "invalid YAML front matter: " + e.msg);
+      return false;
+    }
+    if (!root.IsMap()) {
+      out_->Error(path_, kFrontMatterFirstLine, "front matter must be a YAML mapping of field: value");
+      return false;
+    }
+    Entry& e = parsed->entry;
+    e.source_path = path_;
+    e.source_line = 1;
+    bool ok = true;
+    for (const auto& kv : root) {
+      std::string key = kv.first.Scalar();
+      int line = kv.first.Mark().line + kFrontMatterFirstLine;
+      if (KnownFrontMatterKeys().count(key) == 0) {
+        out_->Error(path_, line, "unknown field '" + key + "'");
+        ok = false;
+        continue;
+      }
+      ok = Field(key, kv.second, line, parsed) && ok;
+    }
+    e.body = Trim(body_text);
+    ok = Check(root, body_line, parsed) && ok;
+    return ok;
+  }
+
+ private:
+  bool Split(const std::string& text, std::string* front, std::string* body, int* body_line) {
+    std::istringstream in(text);
+    std::string line;
+    int n = 0;
+    bool open = false;
+    std::ostringstream fm, rest;
+    bool closed = false;
+    while (std::getline(in, line)) {
+      ++n;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!open) {
+        if (Trim(line) != "---") {
+          out_->Error(path_, n, "missing front matter: the file must start with a line '---'");
+          return false;
+        }
+        open = true;
+        continue;
+      }
+      if (!closed) {
+        if (Trim(line) == "---") {
+          closed = true;
+          *body_line = n + 1;
+          continue;
+        }
+        fm << line << '\n';
+      } else {
+        rest << line << '\n';
+      }
+    }
+    if (!open) {
+      out_->Error(path_, 1, "empty file");
+      return false;
+    }
+    if (!closed) {
+      out_->Error(path_, 1, "front matter is not closed: add a line '---' after the last field");
+      return false;
+    }
+    *front = fm.str();
+    *body = rest.str();
+    return true;
+  }
+
+  bool Scalar(const YAML::Node& node, int line, const std::string& key, std::string* out) {
+    if (node.IsNull()) {
+      *out = "";
+      return true;
+    }
+    if (!node.IsScalar()) {
+      out_->Error(path_, line, "field '" + key + "' must be a single value");
+      return false;
+    }
+    *out = node.Scalar();
+    return true;
+  }
+
+  bool List(const YAML::Node& node, int line, const std::string& key, std::vector<std::string>* out) {
+    if (node.IsNull()) return true;
+    if (!node.IsSequence()) {
+      out_->Error(path_, line, "field '" + key + "' must be a list, e.g. [a, b] or lines starting with '- '");
+      return false;
+    }
+    bool ok = true;
+    for (const auto& item : node) {
+      int item_line = item.Mark().line + kFrontMatterFirstLine;
+      if (!item.IsScalar() || Trim(item.Scalar()).empty()) {
+        out_->Error(path_, item_line, "field '" + key + "' has an empty or nested item");
+        ok = false;
+        continue;
+      }
+      out->push_back(Trim(item.Scalar()));
+    }
+    return ok;
+  }
+
+  bool Field(const std::string& key, const YAML::Node& value, int line, Parsed* parsed) {
+    Entry& e = parsed->entry;
+    std::string s;
+    if (key == "questions") return List(value, line, key, &e.questions);
+    if (key == "tags") return List(value, line, key, &e.tags);
+    if (key == "related") {
+      parsed->related_line = line;
+      return List(value, line, key, &e.related);
+    }
+    if (!Scalar(value, line, key, &s)) return false;
+    s = Trim(s);
+    if (key == "id") {
+      e.id = s;
+      if (!IsValidEntryId(s)) {
+        out_->Error(path_, line, "invalid id '" + s + "': use letters, digits and _ . : - (at most 128)");
+        return false;
+      }
+    } else if (key == "type") {
+      if (s == "faq") {
+        e.type = EntryType::kFaq;
+      } else if (s == "article") {
+        e.type = EntryType::kArticle;
+      } else {
+        out_->Error(path_, line, "unknown type '" + s + "': use faq or article");
+        return false;
+      }
+    } else if (key == "locale") {
+      auto locale = ParseLocale(s);
+      if (!locale) {
+        out_->Error(path_, line, "unknown locale '" + s + "': use zh-Hans, zh-Hant or en");
+        return false;
+      }
+      e.locale = *locale;
+      has_locale_ = true;
+      if (!folder_locale_.empty() && folder_locale_ != LocaleName(*locale)) {
+        out_->Warning(path_, line, "locale " + std::string(LocaleName(*locale)) + " in folder " +
+                                       folder_locale_ + "/");
+      }
+    } else if (key == "title") {
+      e.title = s;
+    } else if (key == "category") {
+      e.category = s;
+    } else if (key == "audience") {
+      if (s == "public") {
+        e.audience = Audience::kPublic;
+      } else if (s == "internal") {
+        e.audience = Audience::kInternal;
+      } else {
+        out_->Error(path_, line, "unknown audience '" + s + "': use public or internal");
+        return false;
+      }
+    } else if (key == "internal_note") {
+      e.internal_note = s;
+    } else if (key == "escalate") {
+      if (s == "true" || s == "yes") {
+        e.escalate = true;
+      } else if (s == "false" || s == "no" || s.empty()) {
+        e.escalate = false;
+      } else {
+        out_->Error(path_, line, "escalate must be true or false, not '" + s + "'");
+        return false;
+      }
+    } else if (key == "status") {
+      if (s == "published") {
+        e.status = EntryStatus::kPublished;
+      } else if (s == "draft") {
+        e.status = EntryStatus::kDraft;
+      } else {
+        out_->Error(path_, line, "unknown status '" + s + "': use published or draft");
+        return false;
+      }
+    } else if (key == "updated") {
+      if (!IsIsoDate(s)) {
+        out_->Error(path_, line, "updated must be a date like 2026-11-01, not '" + s + "'");
+        return false;
+      }
+      e.updated = s;
+    }
+    return true;
+  }
+
+  bool Check(const YAML::Node& root, int body_line, Parsed* parsed) {
+    Entry& e = parsed->entry;
+    bool ok = true;
+    if (!root["id"] || e.id.empty()) {
+      out_->Error(path_, 1, "missing id");
+      ok = false;
+    }
+    if (!root["title"] || e.title.empty()) {
+      out_->Error(path_, 1, "missing title");
+      ok = false;
+    }
+    if (!has_locale_) {
+      auto locale = ParseLocale(folder_locale_);
+      if (folder_locale_.empty() || !locale) {
+        out_->Error(path_, 1, "missing locale (zh-Hans, zh-Hant or en)");
+        ok = false;
+      } else {
+        e.locale = *locale;
+      }
+    }
+    if (e.type == EntryType::kFaq && e.body.empty()) {
+      out_->Error(path_, body_line, "empty body: a FAQ needs its answer below the front matter");
+      ok = false;
+    }
+    return ok;
+  }
+
+  std::string path_;
+  std::string folder_locale_;
+  Collector* out_;
+  bool has_locale_ = false;
+};
+
+void ParseJsonl(const std::string& path, const std::string& text, Collector* out,
+                std::vector<Parsed>* parsed) {
+  static const std::set<std::string> kKeys = {"id", "lang", "question", "paraphrases", "answer"};
+  std::istringstream in(text);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (Trim(line).empty()) continue;
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
+      out->Error(path, n, "not a JSON object");
+      continue;
+    }
+    bool ok = true;
+    for (const auto& [key, value] : j.items()) {
+      if (kKeys.count(key) == 0) {
+        out->Error(path, n, "unknown field '" + key + "'");
+        ok = false;
+      }
+    }
+    Parsed p;
+    Entry& e = p.entry;
+    e.source_path = path;
+    e.source_line = n;
+    p.related_line = n;
+    auto str = [&](const char* key) -> std::string {
+      auto it = j.find(key);
+      if (it == j.end() || it->is_null()) return "";
+      if (!it->is_string()) {
+        out->Error(path, n, std::string("field '") + key + "' must be a string");
+        ok = false;
+        return "";
+      }
+      return it->get<std::string>();
+    };
+    e.id = Trim(str("id"));
+    if (e.id.empty()) {
+      out->Error(path, n, "missing id");
+      ok = false;
+    } else if (!IsValidEntryId(e.id)) {
+      // Exports from other systems keep their ids when they are at least printable and short.
+      bool printable = e.id.size() <= 128 && std::all_of(e.id.begin(), e.id.end(), [](unsigned char c) {
+        return c > 0x20 && c < 0x7F && c != '/' && c != '|';
+      });
+      if (printable) {
+        out->Warning(path, n, "id '" + e.id + "' has characters outside A-Z a-z 0-9 _ . : - (URL-encode it in links)");
+      } else {
+        out->Error(path, n, "invalid id '" + e.id + "': use letters, digits and _ . : - (at most 128)");
+        ok = false;
+      }
+    }
+    std::string lang = str("lang");
+    auto locale = ParseLocale(lang);
+    if (!locale) {
+      out->Error(path, n, lang.empty() ? "missing lang" : "unknown lang '" + lang + "'");
+      ok = false;
+    } else {
+      e.locale = *locale;
+    }
+    e.title = Trim(str("question"));
+    if (e.title.empty()) {
+      out->Error(path, n, "missing question");
+      ok = false;
+    }
+    e.body = Trim(str("answer"));
+    if (ok && e.body.empty()) out->Warning(path, n, "empty answer");
+    if (auto it = j.find("paraphrases"); it != j.end()) {
+      if (!it->is_array()) {
+        out->Error(path, n, "field 'paraphrases' must be a list of strings");
+        ok = false;
+      } else {
+        for (const auto& q : *it) {
+          if (q.is_string() && !Trim(q.get<std::string>()).empty()) {
+            e.questions.push_back(Trim(q.get<std::string>()));
+          }
+        }
+      }
+    }
+    if (ok) parsed->push_back(std::move(p));
+  }
+}
+
+void ParseFile(const std::string& path, const std::string& folder_locale, Collector* out,
+               std::vector<Parsed>* parsed) {
+  std::string text;
+  if (!ReadFile(path, &text)) {
+    out->Error(path, 0, "cannot read file");
+    return;
+  }
+  size_t bad = 0;
+  if (!IsValidUtf8(text, &bad)) {
+    out->Error(path, LineOfOffset(text, bad), "invalid UTF-8 (byte offset " + std::to_string(bad) +
+                                                  "): save the file as UTF-8");
+    return;
+  }
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+  if (fs::path(path).extension() == ".jsonl") {
+    ParseJsonl(path, text, out, parsed);
+    return;
+  }
+  Parsed p;
+  MarkdownParser parser(path, folder_locale, out);
+  if (parser.Parse(text, &p)) parsed->push_back(std::move(p));
+}
+
+// Checks across files, then sorts by (id, locale).
+void Finish(std::vector<Parsed> parsed, Collector* out, LoadResult* result) {
+  std::map<std::pair<std::string, Locale>, const Parsed*> seen;
+  std::set<std::string> ids;
+  for (const Parsed& p : parsed) ids.insert(p.entry.id);
+  for (Parsed& p : parsed) {
+    auto key = std::make_pair(p.entry.id, p.entry.locale);
+    auto it = seen.find(key);
+    if (it != seen.end()) {
+      out->Error(p.entry.source_path, p.entry.source_line,
+                 "duplicate id '" + p.entry.id + "' in locale " + std::string(LocaleName(p.entry.locale)) +
+                     ", first defined at " + it->second->entry.source_path + ":" +
+                     std::to_string(it->second->entry.source_line));
+      continue;
+    }
+    seen[key] = &p;
+    for (const std::string& r : p.entry.related) {
+      if (ids.count(r) == 0) {
+        out->Error(p.entry.source_path, p.related_line, "related entry '" + r + "' does not exist");
+      }
+    }
+  }
+  for (auto& [key, p] : seen) result->entries.push_back(p->entry);
+}
+
+}  // namespace
+
+std::string Diagnostic::ToString() const {
+  return path + ":" + std::to_string(line) + ": " + (severity == Severity::kError ? "error" : "warning") +
+         ": " + message;
+}
+
+int LoadResult::error_count() const {
+  return static_cast<int>(std::count_if(diagnostics.begin(), diagnostics.end(),
+                                        [](const Diagnostic& d) { return d.severity == Severity::kError; }));
+}
+
+int LoadResult::warning_count() const {
+  return static_cast<int>(diagnostics.size()) - error_count();
+}
+
+bool IsValidEntryId(const std::string& id) {
+  if (id.empty() || id.size() > 128 || !std::isalnum(static_cast<unsigned char>(id[0]))) return false;
+  return std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '.' || c == ':' || c == '-';
+  });
+}
+
+LoadResult LoadContentDir(const std::string& content_dir) {
+  LoadResult result;
+  Collector out(&result);
+  std::error_code ec;
+  if (!fs::is_directory(content_dir, ec)) {
+    out.Error(content_dir, 0, "not a directory");
+    return result;
+  }
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(content_dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    const fs::path& p = it->path();
+    if (p.filename().string().front() == '.') {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (it.depth() == 0 || !it->is_regular_file()) continue;
+    std::string ext = p.extension().string();
+    if (ext == ".md" || ext == ".jsonl") files.push_back(p);
+  }
+  if (ec) out.Error(content_dir, 0, "cannot list directory: " + ec.message());
+  std::sort(files.begin(), files.end());
+  std::vector<Parsed> parsed;
+  for (const fs::path& p : files) {
+    std::string folder = fs::relative(p, content_dir).begin()->string();
+    auto locale = ParseLocale(folder);
+    ParseFile(p.string(), locale ? std::string(LocaleName(*locale)) : "", &out, &parsed);
+  }
+  Finish(std::move(parsed), &out, &result);
+  return result;
+}
+
+LoadResult LoadJsonlFile(const std::string& path) {
+  LoadResult result;
+  Collector out(&result);
+  std::vector<Parsed> parsed;
+  ParseFile(path, "", &out, &parsed);
+  Finish(std::move(parsed), &out, &result);
+  return result;
+}
+
+}  // namespace kefu

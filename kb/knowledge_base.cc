@@ -1,0 +1,222 @@
+// The facade: query analysis and locale choice, search, confidence, snippets, entry reads, and the
+// switch to new generations.
+#include "kb/knowledge_base.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <unordered_set>
+
+#include "kb/answer/confidence.h"
+#include "kb/content/markdown.h"
+#include "kb/log.h"
+#include "kb/search/generation.h"
+#include "kb/search/highlighter.h"
+#include "kb/search/searcher.h"
+#include "kb/search/terms.h"
+
+namespace kefu {
+namespace {
+
+constexpr int kMaxLimit = 50;
+constexpr size_t kMaxQueryBytes = 2000;
+
+ScriptHint HintFor(Locale locale) {
+  if (locale == Locale::kZhHans) return ScriptHint::kSimplified;
+  if (locale == Locale::kZhHant) return ScriptHint::kTraditional;
+  return ScriptHint::kUnknown;
+}
+
+std::vector<Locale> LocalesToTry(std::optional<Locale> locale) {
+  if (!locale) return {Locale::kZhHans, Locale::kZhHant, Locale::kEn};
+  if (*locale == Locale::kZhHans) return {Locale::kZhHans, Locale::kZhHant};
+  if (*locale == Locale::kZhHant) return {Locale::kZhHant, Locale::kZhHans};
+  return {Locale::kEn};
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct KnowledgeBase::Impl {
+  KnowledgeBaseOptions options;
+  mutable std::mutex mu;
+  std::shared_ptr<const Searcher> searcher;  // guarded by mu
+  std::string generation;                    // guarded by mu
+  std::atomic<int64_t> last_check_ms{0};
+
+  std::shared_ptr<const Searcher> Current() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return searcher;
+  }
+  std::string GenerationName() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return generation;
+  }
+  Status Reload();
+  void MaybeReload();
+
+  // The entry in the first locale of `locales` that has it, readable by `audience`.
+  Result<std::optional<Entry>> Find(const Searcher& s, const std::string& id,
+                                    const std::vector<Locale>& locales, Audience audience) const {
+    for (Locale l : locales) {
+      auto entry = s.LoadEntry(id, l);
+      if (!entry.ok()) return entry.status();
+      if (*entry && (audience == Audience::kInternal || (*entry)->audience == Audience::kPublic)) {
+        return entry;
+      }
+    }
+    return std::optional<Entry>();
+  }
+};
+
+KnowledgeBase::KnowledgeBase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+KnowledgeBase::~KnowledgeBase() = default;
+
+Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Open(const KnowledgeBaseOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  auto gen = ReadCurrentGeneration(options.index_dir);
+  if (!gen.ok()) return gen.status();
+  auto searcher = Searcher::Open((std::filesystem::path(options.index_dir) / *gen).string());
+  if (!searcher.ok()) return searcher.status();
+  impl->searcher = std::move(searcher).value();
+  impl->generation = *gen;
+  impl->last_check_ms = NowMs();
+  KEFU_LOG(kInfo, "kb") << "opened index generation=" << *gen
+                        << " entries=" << impl->searcher->entry_count();
+  return std::unique_ptr<KnowledgeBase>(new KnowledgeBase(std::move(impl)));
+}
+
+Status KnowledgeBase::Impl::Reload() {
+  auto gen = ReadCurrentGeneration(options.index_dir);
+  if (!gen.ok()) return gen.status();
+  if (*gen == GenerationName()) return Status::Ok();
+  auto opened = Searcher::Open((std::filesystem::path(options.index_dir) / *gen).string());
+  if (!opened.ok()) return opened.status();
+  std::shared_ptr<const Searcher> fresh = std::move(opened).value();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    searcher = fresh;
+    generation = *gen;
+  }
+  KEFU_LOG(kInfo, "kb") << "switched to index generation=" << *gen << " entries=" << fresh->entry_count();
+  return Status::Ok();
+}
+
+Status KnowledgeBase::Reload() { return impl_->Reload(); }
+
+void KnowledgeBase::Impl::MaybeReload() {
+  int64_t now = NowMs();
+  int64_t last = last_check_ms.load();
+  if (now - last < options.reload_check_ms) return;
+  if (!last_check_ms.compare_exchange_strong(last, now)) return;  // another thread checks
+  Status s = Reload();
+  if (!s.ok()) {
+    KEFU_LOG(kWarn, "kb") << "keeping generation " << GenerationName() << ": " << s.ToString();
+  }
+}
+
+Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
+  if (request.limit < 1 || request.limit > kMaxLimit) {
+    return Status::InvalidArgument("limit must be between 1 and " + std::to_string(kMaxLimit));
+  }
+  if (request.query.size() > kMaxQueryBytes) {
+    return Status::InvalidArgument("query is longer than " + std::to_string(kMaxQueryBytes) + " bytes");
+  }
+  impl_->MaybeReload();
+  std::shared_ptr<const Searcher> searcher = impl_->Current();
+  const Analyzer& analyzer = searcher->analyzer();
+
+  NormalizedText norm = analyzer.Normalize(request.query);
+  Locale detected = norm.had_han ? (norm.had_traditional ? Locale::kZhHant : Locale::kZhHans) : Locale::kEn;
+  SearchResult result;
+  result.locale = request.locale.value_or(detected);
+  // Chinese typed on the English site is answered from Chinese entries.
+  if (result.locale == Locale::kEn && norm.had_han) result.locale = detected;
+
+  std::vector<Token> tokens = analyzer.Analyze(request.query);
+  if (tokens.empty()) {
+    return Status::InvalidArgument("the query has no words to search for");
+  }
+  SearchOptions options;
+  options.locales = IsChinese(result.locale) ? std::vector<Locale>{Locale::kZhHans, Locale::kZhHant}
+                                             : std::vector<Locale>{Locale::kEn};
+  options.include_internal = request.audience == Audience::kInternal;
+  options.limit = std::max(request.limit, 3);  // margins need the runners-up
+  options.ranking = impl_->options.ranking;
+  std::vector<QueryTerm> terms = QueryTermsOf(tokens, options.ranking);
+  auto candidates = searcher->Search(terms, options);
+  if (!candidates.ok()) return candidates.status();
+
+  size_t words = std::count_if(tokens.begin(), tokens.end(),
+                               [](const Token& t) { return t.kind != TokenKind::kHanBigram; });
+  std::unordered_set<std::string> term_set;
+  for (const QueryTerm& t : terms) term_set.insert(t.term);
+  std::vector<Locale> display = LocalesToTry(result.locale);
+  for (size_t i = 0; i < candidates->size() && static_cast<int>(i) < request.limit; ++i) {
+    const Candidate& c = (*candidates)[i];
+    auto entry = impl_->Find(*searcher, c.id, display, request.audience);
+    if (!entry.ok()) return entry.status();
+    if (!*entry) continue;
+    const Entry& e = **entry;
+    SearchHit hit;
+    hit.id = e.id;
+    hit.locale = e.locale;
+    hit.type = e.type;
+    hit.title = e.title;
+    hit.category = e.category;
+    hit.escalate = e.escalate;
+    hit.score = c.score;
+    hit.converted = e.locale != result.locale;
+    hit.matched_question = c.matched_text;
+    hit.features = FeaturesOf(*candidates, i, words, norm.had_han);
+    hit.confidence = Confidence(hit.features, impl_->options.policy.model);
+    hit.snippet = HighlightSnippet(analyzer, MarkdownToPlainText(e.body), HintFor(e.locale), term_set);
+    if (hit.converted && result.locale == Locale::kZhHant) {
+      hit.title = analyzer.normalizer().ToTraditional(hit.title);
+      hit.snippet = analyzer.normalizer().ToTraditional(hit.snippet);
+    } else if (hit.converted && result.locale == Locale::kZhHans) {
+      hit.title = analyzer.normalizer().ToSimplified(hit.title);
+      hit.snippet = analyzer.normalizer().ToSimplified(hit.snippet);
+    }
+    result.hits.push_back(std::move(hit));
+  }
+  result.confidence = result.hits.empty() ? 0 : result.hits.front().confidence;
+  return result;
+}
+
+Result<EntryDetail> KnowledgeBase::GetEntry(std::string_view id, std::optional<Locale> locale,
+                                            Audience audience) const {
+  impl_->MaybeReload();
+  std::shared_ptr<const Searcher> searcher = impl_->Current();
+  std::vector<Locale> locales = LocalesToTry(locale);
+  auto entry = impl_->Find(*searcher, std::string(id), locales, audience);
+  if (!entry.ok()) return entry.status();
+  if (!*entry) return Status::NotFound("no entry '" + std::string(id) + "'");
+  EntryDetail detail;
+  detail.entry = std::move(**entry);
+  detail.converted = locale.has_value() && detail.entry.locale != *locale;
+  if (audience == Audience::kPublic) detail.entry.internal_note.clear();
+  std::vector<Locale> related_locales = LocalesToTry(detail.entry.locale);
+  for (const std::string& rid : detail.entry.related) {
+    auto related = impl_->Find(*searcher, rid, related_locales, audience);
+    if (!related.ok()) return related.status();
+    if (*related) detail.related.push_back({rid, (*related)->title});
+  }
+  return detail;
+}
+
+std::string KnowledgeBase::generation() const { return impl_->GenerationName(); }
+
+int64_t KnowledgeBase::entry_count() const { return impl_->Current()->entry_count(); }
+
+const AnswerPolicy& KnowledgeBase::policy() const { return impl_->options.policy; }
+
+}  // namespace kefu

@@ -1,0 +1,261 @@
+// Builds index generations with Xapian; see index_writer.h for the on-disk contract.
+#include "kb/search/index_writer.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <xapian.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+#include "kb/content/codec.h"
+#include "kb/content/markdown.h"
+#include "kb/log.h"
+#include "kb/search/generation.h"
+#include "kb/search/schema.h"
+#include "kb/search/terms.h"
+#include "kb/text/analyzer.h"
+
+namespace kefu {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DirLock {
+ public:
+  ~DirLock() {
+    if (fd_ >= 0) close(fd_);  // releases the flock
+  }
+  Status Acquire(const fs::path& dir) {
+    fd_ = open((dir / ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    if (fd_ < 0) return Status::Unavailable("cannot open " + (dir / ".lock").string());
+    if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      return Status::FailedPrecondition("another index build is running in " + dir.string());
+    }
+    return Status::Ok();
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+std::string HashHex(uint64_t h) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+ScriptHint HintFor(Locale locale) {
+  switch (locale) {
+    case Locale::kZhHans: return ScriptHint::kSimplified;
+    case Locale::kZhHant: return ScriptHint::kTraditional;
+    case Locale::kEn: return ScriptHint::kUnknown;
+  }
+  return ScriptHint::kUnknown;
+}
+
+void AddBooleanTerms(const Entry& e, const std::string& key, Xapian::Document* doc) {
+  doc->add_boolean_term(schema::Term(schema::kOwnerPrefix, key));
+  doc->add_boolean_term(schema::Term(schema::kLocalePrefix, LocaleName(e.locale)));
+  doc->add_boolean_term(schema::Term(schema::kAudiencePrefix, AudienceName(e.audience)));
+  doc->add_value(schema::kSlotId, e.id);
+  doc->add_value(schema::kSlotLocale, std::string(LocaleName(e.locale)));
+}
+
+// Adds the terms of `text`; positions only where asked (question documents, for phrase matching).
+void IndexText(const Analyzer& analyzer, std::string_view text, ScriptHint hint, std::string_view prefix,
+               bool positions, Xapian::termpos base, Xapian::Document* doc) {
+  for (const Token& token : analyzer.Analyze(text, hint)) {
+    std::string term = TermOf(token);
+    if (term.empty()) continue;
+    term.insert(0, prefix);
+    if (positions) {
+      doc->add_posting(term, base + token.position + 1);
+    } else {
+      doc->add_term(term);
+    }
+  }
+}
+
+void AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::string& key, uint64_t hash,
+                  Xapian::WritableDatabase* db) {
+  ScriptHint hint = HintFor(e.locale);
+  Xapian::Document entry_doc;
+  entry_doc.set_data(EncodeEntry(e));
+  entry_doc.add_boolean_term(std::string(schema::kKindEntry));
+  entry_doc.add_boolean_term(schema::Term(schema::kEntryKeyPrefix, key));
+  AddBooleanTerms(e, key, &entry_doc);
+  entry_doc.add_value(schema::kSlotHash, HashHex(hash));
+  entry_doc.add_value(schema::kSlotKind, schema::kDocEntry);
+  IndexText(analyzer, e.title, hint, schema::kBodyPrefix, false, 0, &entry_doc);
+  for (const std::string& tag : e.tags) IndexText(analyzer, tag, hint, schema::kBodyPrefix, false, 0, &entry_doc);
+  IndexText(analyzer, MarkdownToPlainText(e.body), hint, schema::kBodyPrefix, false, 0, &entry_doc);
+  db->add_document(entry_doc);
+
+  std::vector<const std::string*> questions = {&e.title};
+  for (const std::string& q : e.questions) questions.push_back(&q);
+  Xapian::Document aggregate;
+  AddBooleanTerms(e, key, &aggregate);
+  aggregate.add_value(schema::kSlotKind, schema::kDocAggregate);
+  for (const std::string* q : questions) {
+    Xapian::Document doc;
+    doc.set_data(*q);
+    doc.add_boolean_term(std::string(schema::kKindQuestion));
+    AddBooleanTerms(e, key, &doc);
+    doc.add_value(schema::kSlotKind, schema::kDocQuestion);
+    IndexText(analyzer, *q, hint, "", true, 0, &doc);
+    db->add_document(doc);
+    IndexText(analyzer, *q, hint, schema::kAggregatePrefix, false, 0, &aggregate);
+  }
+  db->add_document(aggregate);
+}
+
+// Copies every document of `key` from the previous generation when its hash is unchanged.
+bool ReuseEntry(Xapian::Database& old_db, const std::string& key, const std::string& hash,
+                Xapian::WritableDatabase* db) {
+  std::string unique = schema::Term(schema::kEntryKeyPrefix, key);
+  auto it = old_db.postlist_begin(unique);
+  if (it == old_db.postlist_end(unique)) return false;
+  if (old_db.get_document(*it).get_value(schema::kSlotHash) != hash) return false;
+  std::string owner = schema::Term(schema::kOwnerPrefix, key);
+  for (auto p = old_db.postlist_begin(owner); p != old_db.postlist_end(owner); ++p) {
+    db->add_document(old_db.get_document(*p));
+  }
+  return true;
+}
+
+int NextGenerationNumber(const fs::path& dir) {
+  int next = 1;
+  for (const auto& item : fs::directory_iterator(dir)) {
+    auto n = ParseGenerationName(item.path().filename().string());
+    if (n) next = std::max(next, *n + 1);
+  }
+  return next;
+}
+
+void RemoveOldGenerations(const fs::path& dir, int keep) {
+  std::vector<std::pair<int, fs::path>> gens;
+  for (const auto& item : fs::directory_iterator(dir)) {
+    std::string name = item.path().filename().string();
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0 && name.rfind("gen-", 0) == 0) {
+      std::error_code ec;
+      fs::remove_all(item.path(), ec);  // left by a killed build; we hold the lock
+      continue;
+    }
+    if (auto n = ParseGenerationName(name)) gens.emplace_back(*n, item.path());
+  }
+  std::sort(gens.rbegin(), gens.rend());
+  for (size_t i = static_cast<size_t>(std::max(keep, 1)); i < gens.size(); ++i) {
+    std::error_code ec;
+    fs::remove_all(gens[i].second, ec);
+    if (ec) {
+      KEFU_LOG(kWarn, "indexer") << "cannot remove " << gens[i].second.string() << ": " << ec.message();
+    }
+  }
+}
+
+Status SwitchCurrent(const fs::path& dir, const std::string& generation) {
+  fs::path tmp = dir / ("current.tmp-" + std::to_string(getpid()));
+  std::error_code ec;
+  fs::remove(tmp, ec);
+  fs::create_directory_symlink(generation, tmp, ec);
+  if (ec) return Status::Internal("cannot create symlink " + tmp.string() + ": " + ec.message());
+  if (std::rename(tmp.c_str(), (dir / kCurrentLink).c_str()) != 0) {
+    return Status::Internal("cannot switch " + (dir / kCurrentLink).string());
+  }
+  int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+  return Status::Ok();
+}
+
+Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuildOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  fs::path dir(options.index_dir);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::InvalidArgument("cannot create index directory " + dir.string() + ": " + ec.message());
+  DirLock lock;
+  KEFU_RETURN_IF_ERROR(lock.Acquire(dir));
+
+  auto analyzer = Analyzer::Create(AnalyzerOptionsFor(options.analysis));
+  if (!analyzer.ok()) return analyzer.status();
+  GenerationMeta meta;
+  meta.layout_version = schema::kLayoutVersion;
+  meta.analysis_hash = AnalysisHash(options.analysis);
+
+  // The previous generation, for reuse when it was analysed the same way.
+  std::optional<Xapian::Database> old_db;
+  if (options.incremental) {
+    auto current = ReadCurrentGeneration(dir.string());
+    if (current.ok()) {
+      auto old_meta = ReadGenerationMeta((dir / *current).string());
+      if (old_meta.ok() && old_meta->layout_version == meta.layout_version &&
+          old_meta->analysis_hash == meta.analysis_hash) {
+        old_db.emplace((dir / *current / kGenerationDb).string());
+      }
+    }
+  }
+
+  IndexBuildStats stats;
+  int number = NextGenerationNumber(dir);
+  stats.generation = GenerationName(number);
+  fs::path tmp = dir / (stats.generation + ".tmp");
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp);
+  {
+    Xapian::WritableDatabase db((tmp / kGenerationDb).string(),
+                                Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS);
+    size_t done = 0;
+    for (const Entry& e : entries) {
+      ++done;
+      if (options.progress && (done % 200 == 0 || done == entries.size())) options.progress(done, entries.size());
+      if (e.status == EntryStatus::kDraft) {
+        ++stats.skipped_drafts;
+        continue;
+      }
+      std::string key = EntryKey(e.id, e.locale);
+      uint64_t hash = EntryHash(e);
+      if (old_db && ReuseEntry(*old_db, key, HashHex(hash), &db)) {
+        ++stats.reused;
+      } else {
+        AnalyseEntry(**analyzer, e, key, hash, &db);
+        ++stats.analysed;
+      }
+      ++stats.entries;
+      ++stats.by_locale[std::string(LocaleName(e.locale))];
+      ++stats.by_type[std::string(EntryTypeName(e.type))];
+    }
+    db.commit();
+    db.close();
+  }
+  meta.entries = stats.entries;
+  KEFU_RETURN_IF_ERROR(WriteGenerationMeta(tmp.string(), meta, options.analysis));
+  fs::rename(tmp, dir / stats.generation, ec);
+  if (ec) return Status::Internal("cannot rename " + tmp.string() + ": " + ec.message());
+  KEFU_RETURN_IF_ERROR(SwitchCurrent(dir, stats.generation));
+  RemoveOldGenerations(dir, options.keep_generations);
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return stats;
+}
+
+}  // namespace
+
+Result<IndexBuildStats> BuildIndex(const std::vector<Entry>& entries, const IndexBuildOptions& options) {
+  try {
+    return Build(entries, options);
+  } catch (const Xapian::Error& e) {
+    return Status::Internal("index build failed: " + e.get_description());
+  } catch (const std::filesystem::filesystem_error& e) {
+    return Status::Internal(std::string("index build failed: ") + e.what());
+  }
+}
+
+}  // namespace kefu

@@ -1,0 +1,56 @@
+// Index generations: entries -> a new Xapian database in DIR/gen-N/, switched live by renaming the
+// DIR/current symlink (readers see the old or the new generation, never a half-built one).
+// Unchanged entries (same content hash and analysis) are copied from the previous generation, not
+// re-analysed. One build at a time per DIR (flock).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kb/content/entry.h"
+#include "kb/status.h"
+
+namespace kefu {
+
+// The analysis configuration that travels with a generation, so queries are analysed exactly as the
+// documents were.
+struct AnalysisConfig {
+  std::string variants;  // content/variants.txt: "FROM TO" lines
+};
+
+struct IndexBuildOptions {
+  // Directory holding gen-N/ and the `current` symlink; created if missing. No default.
+  std::string index_dir;
+  AnalysisConfig analysis;
+  // Generations kept on disk, the new one included. Default: 2.
+  int keep_generations = 2;
+  // Reuse unchanged entries from the current generation. Default: true.
+  bool incremental = true;
+  // Called now and then with (entries done, entries total). Default: none.
+  std::function<void(size_t, size_t)> progress;
+};
+
+struct IndexBuildStats {
+  std::string generation;  // "gen-N"
+  int64_t entries = 0;     // published entries indexed
+  int64_t reused = 0;      // copied unchanged from the previous generation
+  int64_t analysed = 0;
+  int64_t skipped_drafts = 0;
+  std::map<std::string, int64_t> by_locale;  // "zh-Hans" -> count
+  std::map<std::string, int64_t> by_type;    // "faq" -> count
+  double seconds = 0;
+};
+
+// Indexes the published entries of `entries` as a new generation and makes it current.
+// kFailedPrecondition when another build holds the lock; on any failure `current` is untouched.
+Result<IndexBuildStats> BuildIndex(const std::vector<Entry>& entries, const IndexBuildOptions& options);
+
+// Files inside a generation directory.
+inline constexpr char kGenerationDb[] = "xapian";
+inline constexpr char kGenerationVariants[] = "variants.txt";
+inline constexpr char kCurrentLink[] = "current";
+
+}  // namespace kefu

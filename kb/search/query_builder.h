@@ -1,0 +1,30 @@
+// Query analysis and Xapian query construction: tokens -> weighted terms -> one OR query over the
+// question documents, the aggregate documents and the entry bodies, each field weighted; all-terms
+// documents naturally rank first under BM25, any-terms documents still match (graceful fall-back
+// for loose questions).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <xapian.h>
+
+#include "kb/search/ranking.h"
+#include "kb/text/analyzer.h"
+
+namespace kefu {
+
+struct QueryTerm {
+  std::string term;  // without field prefix (see terms.h)
+  TokenKind kind = TokenKind::kWord;
+  double weight = 1;  // the query-side weight of this term
+};
+
+
+// Unique terms of `tokens` in first-seen order.
+std::vector<QueryTerm> QueryTermsOf(const std::vector<Token>& tokens, const RankingOptions& options);
+
+// The free-text part of a search (no filters).
+Xapian::Query BuildTextQuery(const std::vector<QueryTerm>& terms, const RankingOptions& options);
+
+}  // namespace kefu

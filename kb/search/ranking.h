@@ -1,0 +1,24 @@
+// RankingOptions: the knobs of retrieval scoring, each with its default (tuned on the dev splits of
+// ../shared/eval, see docs/QUALITY.md). Free of Xapian types so the facade can expose it.
+#pragma once
+
+namespace kefu {
+
+struct RankingOptions {
+  // Weight of Han bigrams relative to words: they back up ICU's segmentation. Default: 0.6.
+  double bigram_weight = 0.6;
+  // Weight of the aggregate (all questions) document relative to a question document. Default: 2.0.
+  double aggregate_weight = 2.0;
+  // Weight of a match in an entry's title/tags/body document relative to a question document. Default: 0.2.
+  double body_weight = 0.2;
+  // BM25 term-frequency saturation. Default: 1.0 (Xapian's default).
+  double bm25_k1 = 1.0;
+  // BM25 length normalisation, 0..1. Default: 0.75.
+  double bm25_b = 0.75;
+  // Leave function words (the, my, 的, 吗...) out of queries that have other words. Default: true.
+  bool drop_stop_words = true;
+  // Documents fetched and fused by entry before the cut to the hits wanted. Default: 200.
+  int pool = 200;
+};
+
+}  // namespace kefu

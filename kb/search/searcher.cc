@@ -1,0 +1,217 @@
+// Searching one generation with Xapian: filters, collapse by entry, coverage features.
+#include "kb/search/searcher.h"
+
+#include <xapian.h>
+
+#include <cmath>
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+
+#include "kb/content/codec.h"
+#include "kb/search/generation.h"
+#include "kb/search/schema.h"
+
+namespace kefu {
+
+// Databases are not safe for concurrent use; each caller borrows one.
+class Searcher::Pool {
+ public:
+  explicit Pool(std::string path) : path_(std::move(path)) {}
+
+  std::unique_ptr<Xapian::Database> Acquire() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!free_.empty()) {
+        auto db = std::move(free_.back());
+        free_.pop_back();
+        return db;
+      }
+    }
+    return std::make_unique<Xapian::Database>(path_);
+  }
+  void Release(std::unique_ptr<Xapian::Database> db) {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_.push_back(std::move(db));
+  }
+
+ private:
+  std::string path_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Xapian::Database>> free_;
+};
+
+// Borrows a database from the pool for one call.
+class Searcher::Borrowed {
+ public:
+  explicit Borrowed(Pool* pool) : pool_(pool), db_(pool->Acquire()) {}
+  ~Borrowed() {
+    if (db_) pool_->Release(std::move(db_));
+  }
+  Xapian::Database& operator*() { return *db_; }
+  Xapian::Database* operator->() { return db_.get(); }
+  // After an error the handle may be broken: drop it instead of returning it.
+  void Discard() { db_.reset(); }
+
+ private:
+  Pool* pool_;
+  std::unique_ptr<Xapian::Database> db_;
+};
+
+namespace {
+
+Xapian::Query FilterQuery(const SearchOptions& options) {
+  std::vector<Xapian::Query> locales;
+  for (Locale l : options.locales) locales.emplace_back(schema::Term(schema::kLocalePrefix, LocaleName(l)));
+  Xapian::Query filter;
+  if (!locales.empty()) filter = Xapian::Query(Xapian::Query::OP_OR, locales.begin(), locales.end());
+  if (!options.include_internal) {
+    Xapian::Query pub(schema::Term(schema::kAudiencePrefix, AudienceName(Audience::kPublic)));
+    filter = filter.empty() ? pub : Xapian::Query(Xapian::Query::OP_AND, filter, pub);
+  }
+  return filter;
+}
+
+// Inverse document frequency over the question documents (unprefixed terms) or entry documents.
+double Idf(Xapian::Database& db, const std::string& term, double docs) {
+  double tf = db.get_termfreq(term);
+  return std::log(1.0 + docs / (tf + 0.5));
+}
+
+}  // namespace
+
+Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, std::unique_ptr<Pool> pool, int64_t entry_count)
+    : analyzer_(std::move(analyzer)), pool_(std::move(pool)), entry_count_(entry_count) {}
+Searcher::~Searcher() = default;
+
+Result<std::unique_ptr<Searcher>> Searcher::Open(const std::string& gen_dir) {
+  auto config = ReadAnalysisConfig(gen_dir);
+  if (!config.ok()) return config.status();
+  auto analyzer = Analyzer::Create(AnalyzerOptionsFor(*config));
+  if (!analyzer.ok()) return analyzer.status();
+  std::string db_path = (std::filesystem::path(gen_dir) / kGenerationDb).string();
+  try {
+    auto pool = std::make_unique<Pool>(db_path);
+    auto db = pool->Acquire();
+    int64_t entries = db->get_termfreq(std::string(schema::kKindEntry));
+    pool->Release(std::move(db));
+    return std::unique_ptr<Searcher>(new Searcher(std::move(analyzer).value(), std::move(pool), entries));
+  } catch (const Xapian::Error& e) {
+    return Status::DataLoss("cannot open index " + db_path + ": " + e.get_description());
+  }
+}
+
+Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& terms,
+                                                const SearchOptions& options) const {
+  std::vector<Candidate> out;
+  if (terms.empty()) return out;
+  Borrowed db(pool_.get());
+  try {
+    Xapian::Query query = BuildTextQuery(terms, options.ranking);
+    Xapian::Query filter = FilterQuery(options);
+    if (!filter.empty()) query = Xapian::Query(Xapian::Query::OP_FILTER, query, filter);
+    Xapian::Enquire enquire(*db);
+    enquire.set_query(query);
+    enquire.set_docid_order(Xapian::Enquire::ASCENDING);
+    enquire.set_weighting_scheme(Xapian::BM25Weight(options.ranking.bm25_k1, 0, 1, options.ranking.bm25_b, 0.5));
+    Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(options.ranking.pool));
+
+    // Fuse documents by entry: the best of each kind (both Chinese scripts share an id).
+    struct Fused {
+      double question = 0, aggregate = 0, body = 0;
+      Xapian::MSetIterator best;  // best question document, else best document
+      bool has_question = false;
+      double total() const { return question + aggregate + body; }
+    };
+    std::unordered_map<std::string, Fused> by_id;
+    std::vector<std::string> order;
+    for (auto it = mset.begin(); it != mset.end(); ++it) {
+      Xapian::Document doc = it.get_document();
+      std::string id = doc.get_value(schema::kSlotId);
+      std::string kind = doc.get_value(schema::kSlotKind);
+      auto [f, inserted] = by_id.try_emplace(id);
+      if (inserted) {
+        order.push_back(id);
+        f->second.best = it;
+      }
+      Fused& fused = f->second;
+      double w = it.get_weight();
+      if (kind == schema::kDocQuestion) {
+        if (w > fused.question) fused.question = w;
+        if (!fused.has_question) fused.best = it;
+        fused.has_question = true;
+      } else if (kind == schema::kDocAggregate) {
+        fused.aggregate = std::max(fused.aggregate, w);
+      } else {
+        fused.body = std::max(fused.body, w);
+      }
+    }
+    std::sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
+      double ta = by_id[a].total(), tb = by_id[b].total();
+      return ta != tb ? ta > tb : a < b;
+    });
+    if (order.size() > static_cast<size_t>(options.limit)) order.resize(static_cast<size_t>(options.limit));
+
+    double question_docs = std::max(1.0, static_cast<double>(db->get_termfreq(std::string(schema::kKindQuestion))));
+    std::unordered_map<std::string, double> weight_of;  // term -> query weight * idf
+    double query_total = 0;
+    for (const QueryTerm& t : terms) {
+      double w = t.weight * Idf(*db, t.term, question_docs);
+      weight_of[t.term] = w;
+      query_total += w;
+    }
+    for (const std::string& id : order) {
+      const Fused& fused = by_id[id];
+      Xapian::Document doc = fused.best.get_document();
+      Candidate c;
+      c.id = id;
+      c.locale = ParseLocale(doc.get_value(schema::kSlotLocale)).value_or(Locale::kZhHans);
+      c.score = fused.total();
+      c.question_match = fused.has_question;
+      double matched = 0;
+      for (auto t = enquire.get_matching_terms_begin(fused.best); t != enquire.get_matching_terms_end(fused.best);
+           ++t) {
+        std::string term = *t;
+        for (std::string_view prefix : {schema::kBodyPrefix, schema::kAggregatePrefix}) {
+          if (term.rfind(prefix, 0) == 0) term.erase(0, prefix.size());
+        }
+        auto w = weight_of.find(term);
+        if (w != weight_of.end()) matched += w->second;
+      }
+      c.query_coverage = query_total > 0 ? std::min(1.0, matched / query_total) : 0;
+      if (c.question_match) {
+        c.matched_text = doc.get_data();
+        double doc_total = 0;
+        for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+          if (t.get_wdf() == 0) continue;  // boolean filter terms
+          std::string term = *t;
+          bool bigram = term.rfind(schema::kBigramPrefix, 0) == 0;
+          doc_total += (bigram ? options.ranking.bigram_weight : 1.0) * Idf(*db, term, question_docs);
+        }
+        c.doc_coverage = doc_total > 0 ? std::min(1.0, matched / doc_total) : 0;
+      }
+      out.push_back(std::move(c));
+    }
+  } catch (const Xapian::Error& e) {
+    db.Discard();
+    return Status::Internal("search failed: " + e.get_description());
+  }
+  return out;
+}
+
+Result<std::optional<Entry>> Searcher::LoadEntry(const std::string& id, Locale locale) const {
+  Borrowed db(pool_.get());
+  try {
+    std::string unique = schema::Term(schema::kEntryKeyPrefix, EntryKey(id, locale));
+    auto it = db->postlist_begin(unique);
+    if (it == db->postlist_end(unique)) return std::optional<Entry>();
+    auto entry = DecodeEntry(db->get_document(*it).get_data());
+    if (!entry.ok()) return entry.status();
+    return std::optional<Entry>(std::move(entry).value());
+  } catch (const Xapian::Error& e) {
+    db.Discard();
+    return Status::Internal("reading entry failed: " + e.get_description());
+  }
+}
+
+}  // namespace kefu

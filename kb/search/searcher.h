@@ -1,0 +1,62 @@
+// Searcher: one index generation opened for searching. Ranks entries by their best-matching document,
+// reports the features confidence is computed from, and reads entries back. Xapian::Database objects
+// are pooled (one per concurrent caller); Xapian errors become Status here and go no further.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kb/content/entry.h"
+#include "kb/search/query_builder.h"
+#include "kb/status.h"
+#include "kb/text/analyzer.h"
+
+namespace kefu {
+
+struct SearchOptions {
+  std::vector<Locale> locales;    // entries in these locales only; empty = all
+  bool include_internal = false;  // add audience: internal entries
+  int limit = 10;                 // entries wanted
+  RankingOptions ranking;
+};
+
+// An entry that matched, with what its best document says about the match.
+struct Candidate {
+  std::string id;
+  Locale locale = Locale::kZhHans;  // locale of the best document
+  double score = 0;                 // fused weight: best question + aggregate + body documents
+  bool question_match = false;      // best document is a title/question, not the body
+  std::string matched_text;         // that question's text (empty for a body match)
+  // idf-weighted share of the query's terms found in the best document, in [0,1].
+  double query_coverage = 0;
+  // idf-weighted share of the best question's terms found in the query, in [0,1]; 0 for body matches.
+  double doc_coverage = 0;
+};
+
+class Searcher {
+ public:
+  // Opens `gen_dir` (a gen-N directory), its analysis configuration included.
+  static Result<std::unique_ptr<Searcher>> Open(const std::string& gen_dir);
+  ~Searcher();
+
+  Result<std::vector<Candidate>> Search(const std::vector<QueryTerm>& terms,
+                                        const SearchOptions& options) const;
+
+  // The entry (any audience, published only: drafts are never indexed). nullopt when absent.
+  Result<std::optional<Entry>> LoadEntry(const std::string& id, Locale locale) const;
+
+  const Analyzer& analyzer() const { return *analyzer_; }
+  int64_t entry_count() const { return entry_count_; }
+
+ private:
+  class Pool;
+  class Borrowed;
+  Searcher(std::unique_ptr<Analyzer> analyzer, std::unique_ptr<Pool> pool, int64_t entry_count);
+  std::unique_ptr<Analyzer> analyzer_;
+  std::unique_ptr<Pool> pool_;
+  int64_t entry_count_ = 0;
+};
+
+}  // namespace kefu

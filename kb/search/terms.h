@@ -1,0 +1,18 @@
+// Tokens -> Xapian terms, the one mapping used by the index writer, the query builder and the
+// highlighter: English words are stemmed (Snowball), Han words are kept, Han bigrams get kBigramPrefix.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "kb/text/analyzer.h"
+
+namespace kefu {
+
+// The term of a token without field prefix; empty when the token cannot be a term (too long).
+std::string TermOf(const Token& token);
+
+// The Snowball English stem of a lower-cased word; words with digits, '@' or '.' are returned unchanged.
+std::string StemWord(std::string_view word);
+
+}  // namespace kefu

@@ -1,0 +1,58 @@
+// Analyzer: text -> tokens, the same code at index and query time. Normalises (kb/text/normalizer.h),
+// then splits Latin/digit words (with their letter and digit parts, and whole e-mail addresses) and
+// segments Han runs into ICU dictionary words plus overlapping character bigrams as a safety net for
+// words ICU splits badly (退/货运/费). Stemming happens in kb/search, which owns the term layout.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kb/status.h"
+#include "kb/text/normalizer.h"
+
+namespace kefu {
+
+enum class TokenKind {
+  kWord,       // Latin, digits, other alphabetic scripts; lower-cased, unstemmed
+  kHanWord,    // a word of a Han run (one or more characters)
+  kHanBigram,  // two adjacent Han characters
+};
+
+struct Token {
+  std::string text;  // normalised UTF-8
+  TokenKind kind = TokenKind::kWord;
+  uint32_t begin = 0;  // byte range in the original text
+  uint32_t end = 0;
+  uint32_t position = 0;  // word position, for phrase and proximity matching
+};
+
+struct AnalyzerOptions {
+  NormalizerOptions normalizer;
+  // Emit Han character bigrams besides ICU words. Default: true.
+  bool han_bigrams = true;
+};
+
+class Analyzer {
+ public:
+  static Result<std::unique_ptr<Analyzer>> Create(const AnalyzerOptions& options);
+  ~Analyzer();
+
+  // Thread-safe.
+  std::vector<Token> Analyze(std::string_view text, ScriptHint hint = ScriptHint::kUnknown) const;
+  // Normalises only; callers use it to detect the script of a query.
+  NormalizedText Normalize(std::string_view text, ScriptHint hint = ScriptHint::kUnknown) const;
+  const Normalizer& normalizer() const { return *normalizer_; }
+
+ private:
+  Analyzer(const AnalyzerOptions& options, std::unique_ptr<Normalizer> normalizer);
+  AnalyzerOptions options_;
+  std::unique_ptr<Normalizer> normalizer_;
+};
+
+// Tokens as one string for tests and --explain: "word han:词 bi:词语", in order.
+std::string FormatTokens(const std::vector<Token>& tokens);
+
+}  // namespace kefu

@@ -1,0 +1,96 @@
+// Filling the wire structs from kb results and writing them as JSON.
+#include "server/api_types.h"
+
+#include <nlohmann/json.hpp>
+
+namespace kefu::server {
+namespace {
+
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+SearchResponse MakeSearchResponse(std::string_view query, const SearchResult& result) {
+  SearchResponse out;
+  out.query = query;
+  out.locale = LocaleName(result.locale);
+  out.confidence = result.confidence;
+  out.results.reserve(result.hits.size());
+  for (const SearchHit& hit : result.hits) {
+    out.results.push_back(SearchResultItem{
+        .id = hit.id,
+        .locale = std::string(LocaleName(hit.locale)),
+        .type = std::string(EntryTypeName(hit.type)),
+        .title = hit.title,
+        .snippet = hit.snippet,
+        .score = hit.score,
+        .converted = hit.converted,
+    });
+  }
+  return out;
+}
+
+EntryResponse MakeEntryResponse(const EntryDetail& detail) {
+  const Entry& e = detail.entry;
+  EntryResponse out;
+  out.id = e.id;
+  out.locale = LocaleName(e.locale);
+  out.type = EntryTypeName(e.type);
+  out.title = e.title;
+  out.questions = e.questions;
+  out.body = e.body;
+  out.tags = e.tags;
+  out.category = e.category;
+  out.related.reserve(detail.related.size());
+  for (const RelatedEntry& r : detail.related) out.related.push_back({r.id, r.title});
+  out.updated = e.updated;
+  out.converted = detail.converted;
+  return out;
+}
+
+void to_json(nlohmann::json& j, const SearchResultItem& v) {
+  j = nlohmann::json{
+      {"id", v.id},           {"locale", v.locale}, {"type", v.type},          {"title", v.title},
+      {"snippet", v.snippet}, {"score", v.score},   {"converted", v.converted}};
+}
+
+void to_json(nlohmann::json& j, const SearchResponse& v) {
+  j = nlohmann::json{{"query", v.query},
+                     {"locale", v.locale},
+                     {"confidence", v.confidence},
+                     {"results", v.results}};
+}
+
+void to_json(nlohmann::json& j, const RelatedItem& v) {
+  j = nlohmann::json{{"id", v.id}, {"title", v.title}};
+}
+
+void to_json(nlohmann::json& j, const EntryResponse& v) {
+  j = nlohmann::json{{"id", v.id},           {"locale", v.locale},       {"type", v.type},
+                     {"title", v.title},     {"questions", v.questions}, {"body", v.body},
+                     {"tags", v.tags},       {"category", v.category},   {"related", v.related},
+                     {"updated", v.updated}, {"converted", v.converted}};
+}
+
+void to_json(nlohmann::json& j, const HealthResponse& v) {
+  j = nlohmann::json{{"status", v.status}};
+}
+
+void to_json(nlohmann::json& j, const ReadyResponse& v) {
+  j = nlohmann::json{{"status", v.status}, {"generation", v.generation}, {"entries", v.entries}};
+}
+
+void to_json(nlohmann::json& j, const ErrorResponse& v) {
+  j = nlohmann::json{{"error", {{"code", v.code}, {"message", v.message}}},
+                     {"request_id", v.request_id}};
+}
+
+std::string ToJsonString(const SearchResponse& v) { return Dump(v); }
+std::string ToJsonString(const EntryResponse& v) { return Dump(v); }
+std::string ToJsonString(const HealthResponse& v) { return Dump(v); }
+std::string ToJsonString(const ReadyResponse& v) { return Dump(v); }
+std::string ToJsonString(const ErrorResponse& v) { return Dump(v); }
+
+}  // namespace kefu::server

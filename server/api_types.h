@@ -1,0 +1,94 @@
+// The JSON shapes of the HTTP API: the only place they are spelled. A field is on the wire exactly
+// when it is a member here, so what a public route may show is decided by these structs
+// (EntryResponse has no internal_note, on purpose). Make*() fill them from kb results; to_json()
+// writes them.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kb/knowledge_base.h"
+
+namespace kefu::server {
+
+// GET /api/v1/search: one hit.
+struct SearchResultItem {
+  std::string id;
+  std::string locale;  // of the entry returned
+  std::string type;    // "faq" | "article"
+  std::string title;
+  std::string snippet;  // HTML-escaped, <mark> around matches
+  double score = 0;
+  bool converted = false;  // the entry exists only in the other Chinese script
+};
+
+// GET /api/v1/search
+struct SearchResponse {
+  std::string query;      // as received
+  std::string locale;     // searched: requested or detected
+  double confidence = 0;  // of the first result, 0 without results
+  std::vector<SearchResultItem> results;
+};
+
+struct RelatedItem {
+  std::string id;
+  std::string title;
+};
+
+// GET /api/v1/entries/{id}: the public view of one entry.
+struct EntryResponse {
+  std::string id;
+  std::string locale;
+  std::string type;
+  std::string title;
+  std::vector<std::string> questions;
+  std::string body;  // Markdown
+  std::vector<std::string> tags;
+  std::string category;
+  std::vector<RelatedItem> related;
+  std::string updated;
+  bool converted = false;  // no entry in the requested locale; this is the other Chinese script
+};
+
+// GET /healthz
+struct HealthResponse {
+  std::string status = "ok";
+};
+
+// GET /readyz
+struct ReadyResponse {
+  std::string status = "ready";
+  std::string generation;  // e.g. "gen-3"
+  int64_t entries = 0;
+};
+
+// Every error: {"error": {"code", "message"}, "request_id"}.
+struct ErrorResponse {
+  std::string code;  // snake_case, e.g. "invalid_argument"
+  std::string message;
+  std::string request_id;
+};
+
+SearchResponse MakeSearchResponse(std::string_view query, const SearchResult& result);
+EntryResponse MakeEntryResponse(const EntryDetail& detail);
+
+void to_json(nlohmann::json& j, const SearchResultItem& v);
+void to_json(nlohmann::json& j, const SearchResponse& v);
+void to_json(nlohmann::json& j, const RelatedItem& v);
+void to_json(nlohmann::json& j, const EntryResponse& v);
+void to_json(nlohmann::json& j, const HealthResponse& v);
+void to_json(nlohmann::json& j, const ReadyResponse& v);
+void to_json(nlohmann::json& j, const ErrorResponse& v);
+
+// Serialise a response. Invalid UTF-8 (which the handlers reject anyway) is replaced, never thrown
+// on.
+std::string ToJsonString(const SearchResponse& v);
+std::string ToJsonString(const EntryResponse& v);
+std::string ToJsonString(const HealthResponse& v);
+std::string ToJsonString(const ReadyResponse& v);
+std::string ToJsonString(const ErrorResponse& v);
+
+}  // namespace kefu::server

@@ -1,0 +1,74 @@
+// kefu-server: argv -> config -> open the knowledge base -> serve until SIGTERM/SIGINT.
+// Exit status: 0 stopped cleanly, 1 failure, 2 usage error.
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kb/knowledge_base.h"
+#include "kb/log.h"
+#include "server/config.h"
+#include "server/server.h"
+
+namespace kefu::server {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int Run(int argc, char** argv) {
+  const CommandLine cmd = ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  if (cmd.help) {
+    std::cout << Usage();
+    return cmd.errors.empty() ? kExitOk : kExitUsage;
+  }
+  if (!cmd.errors.empty()) {
+    for (const std::string& error : cmd.errors)
+      std::cerr << "kefu-server: error: " << error << '\n';
+    std::cerr << "run 'kefu-server --help' for usage\n";
+    return kExitUsage;
+  }
+  const ServerConfig& config = cmd.config;
+  SetLogLevel(config.log_level);
+
+  // Block the stop signals before any thread starts, so every thread inherits the mask and the main
+  // thread alone receives them, synchronously, in sigwait() below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  KnowledgeBaseOptions kb_options;
+  kb_options.index_dir = config.index_dir;
+  Result<std::unique_ptr<KnowledgeBase>> kb = KnowledgeBase::Open(kb_options);
+  if (!kb.ok()) {
+    KEFU_LOG(kError, "server") << "cannot open the index index_dir=" << config.index_dir
+                               << " error=" << kb.status().ToString();
+    return kExitFailure;
+  }
+
+  Server server(**kb, MakeServerOptions(config));
+  if (Status status = server.Start(); !status.ok()) {
+    KEFU_LOG(kError, "server") << "cannot start error=" << status.ToString();
+    return kExitFailure;
+  }
+  std::cout << "listening on http://" << FormatHostPort(server.host(), server.port()) << std::endl;
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  KEFU_LOG(kInfo, "server") << "stopping signal="
+                            << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  server.Stop();
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace kefu::server
+
+int main(int argc, char** argv) { return kefu::server::Run(argc, argv); }

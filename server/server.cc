@@ -1,0 +1,233 @@
+// Server lifecycle, limits and safety nets around the routes.
+#include "server/server.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "kb/log.h"
+#include "server/http_errors.h"
+
+namespace kefu::server {
+namespace {
+
+using httplib::Request;
+using httplib::Response;
+using HandlerResponse = httplib::Server::HandlerResponse;
+
+constexpr auto kStartTimeout = std::chrono::seconds(10);
+
+void EnsureRequestId(Response& res) {
+  if (!res.has_header(kRequestIdHeader)) res.set_header(kRequestIdHeader, NewRequestId());
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const std::string& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
+// JSON body for a status the library set itself (no handler ran, or none matched).
+void SetLibraryError(const Request& req, Response& res, const RouteTable& routes,
+                     size_t payload_max_bytes) {
+  // A known path with a method it does not serve: the library says 404 (or 400 for a method it does
+  // not know, or a POST without a length); 405 with Allow says what is wrong.
+  if (res.status == 404 || res.status == 400) {
+    const std::vector<std::string> allowed = routes.MethodsFor(req.path);
+    if (!allowed.empty() &&
+        std::find(allowed.begin(), allowed.end(), req.method) == allowed.end()) {
+      const std::string allow = Join(allowed, ", ");
+      res.set_header("Allow", allow);
+      return SetError(res, 405, "method_not_allowed",
+                      req.method + " is not allowed on " + req.path + "; allowed: " + allow);
+    }
+  }
+  switch (res.status) {
+    case 404:
+      return SetError(res, 404, StatusCodeName(StatusCode::kNotFound), "no route " + req.path);
+    case 413: {
+      std::string message = "request body larger than ";
+      message += std::to_string(payload_max_bytes);
+      message += " bytes";
+      return SetError(res, 413, StatusCodeName(StatusCode::kResourceExhausted), message);
+    }
+    case 414:
+      return SetError(res, 414, StatusCodeName(StatusCode::kResourceExhausted),
+                      "request URI too long");
+    default:
+      if (res.status >= 500) return SetInternalError(res, res.status);
+      return SetError(res, res.status, StatusCodeName(StatusCode::kInvalidArgument),
+                      "malformed request");
+  }
+}
+
+}  // namespace
+
+std::string NewRequestId() {
+  static const uint32_t prefix = [] {
+    std::random_device rd;
+    return static_cast<uint32_t>(rd());
+  }();
+  static std::atomic<uint64_t> counter{0};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%08" PRIx32 "-%08" PRIx64, prefix, ++counter);
+  return buf;
+}
+
+void InstallCommonHandlers(httplib::Server& http, const RouteTable& routes,
+                           size_t payload_max_bytes) {
+  // Runs before routing (and before a body is read), so every routed request has its id from the
+  // start.
+  http.set_pre_routing_handler([](const Request& /*req*/, Response& res) {
+    EnsureRequestId(res);
+    return HandlerResponse::Unhandled;
+  });
+
+  // The last safety net: whatever a handler throws becomes a 500 JSON error. Without this handler
+  // the library would put the exception text into a response header.
+  http.set_exception_handler([](const Request& req, Response& res, std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    EnsureRequestId(res);
+    const std::string request_id = RequestIdOf(res);
+    KEFU_LOG(kError, "http") << "unhandled exception request_id=" << request_id
+                             << " method=" << req.method << " what=" << what;
+    res.headers.clear();
+    res.body.clear();
+    res.set_header(kRequestIdHeader, request_id);
+    SetInternalError(res);
+  });
+
+  // Called for every response with status >= 400. Ours already carry a JSON body; the library's own
+  // (unknown route, bad request line, body too large) get one here.
+  http.set_error_handler(httplib::Server::HandlerWithResponse(
+      [&routes, payload_max_bytes](const Request& req, Response& res) {
+        EnsureRequestId(res);
+        if (res.body.empty()) SetLibraryError(req, res, routes, payload_max_bytes);
+        return HandlerResponse::Handled;
+      }));
+}
+
+ServerOptions MakeServerOptions(const ServerConfig& config) {
+  ServerOptions options;
+  options.host = config.host;
+  options.port = config.port;
+  options.threads = config.threads;
+  return options;
+}
+
+Server::Server(KnowledgeBase& kb, ServerOptions options) : kb_(kb), options_(std::move(options)) {}
+
+Server::~Server() { Stop(); }
+
+Status Server::Start() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (started_) return Status::FailedPrecondition("server already started");
+    started_ = true;
+  }
+  const size_t threads = static_cast<size_t>(options_.threads > 0 ? options_.threads : 1);
+  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http_.set_keep_alive_max_count(options_.keep_alive_max_count);
+  http_.set_keep_alive_timeout(options_.keep_alive_timeout_sec);
+  http_.set_read_timeout(options_.read_timeout_sec, 0);
+  http_.set_write_timeout(options_.write_timeout_sec, 0);
+  http_.set_payload_max_length(options_.payload_max_bytes);
+  http_.set_tcp_nodelay(true);
+  // The library's default also sets SO_REUSEPORT, which lets a second server bind the same port and
+  // silently share its traffic; a port in use must be an error instead.
+  http_.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  routes_ = RegisterRoutes(http_, kb_);
+  InstallCommonHandlers(http_, routes_, options_.payload_max_bytes);
+
+  errno = 0;
+  if (options_.port == 0) {
+    port_ = http_.bind_to_any_port(options_.host);
+  } else {
+    port_ = http_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
+  }
+  if (port_ < 0) {
+    const int err = errno;
+    return Status::Unavailable("cannot listen on " + FormatHostPort(options_.host, options_.port) +
+                               (err != 0 ? std::string(": ") + std::strerror(err) : std::string()));
+  }
+
+  listen_thread_ = std::thread([this] {
+    if (!http_.listen_after_bind()) {
+      KEFU_LOG(kError, "server") << "listen loop failed";
+    }
+    listen_returned_ = true;
+  });
+  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (!http_.is_running()) {
+    if (listen_returned_ || std::chrono::steady_clock::now() > deadline) {
+      Stop();
+      return Status::Unavailable("server on " + FormatHostPort(options_.host, port_) +
+                                 " did not start");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+
+  if (options_.reload_interval_ms > 0) reload_thread_ = std::thread([this] { ReloadLoop(); });
+  KEFU_LOG(kInfo, "server") << "serving address=" << FormatHostPort(options_.host, port_)
+                            << " threads=" << threads << " generation=" << kb_.generation()
+                            << " entries=" << kb_.entry_count();
+  return Status::Ok();
+}
+
+void Server::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!started_ || stopping_) return;
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  // Closes the listening socket; the listen loop then shuts the pool down, which lets the workers
+  // finish the requests in flight.
+  http_.stop();
+  const bool was_listening = listen_thread_.joinable();
+  if (listen_thread_.joinable()) listen_thread_.join();
+  if (reload_thread_.joinable()) reload_thread_.join();
+  if (was_listening) {
+    KEFU_LOG(kInfo, "server") << "stopped";
+  }
+}
+
+void Server::ReloadLoop() {
+  const auto interval = std::chrono::milliseconds(options_.reload_interval_ms);
+  std::string last_error;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
+    lock.unlock();
+    Status status = kb_.Reload();
+    if (!status.ok() && status.ToString() != last_error) {
+      // The old generation keeps serving; say so once per distinct problem, not every second.
+      KEFU_LOG(kWarn, "server") << "index reload failed, still serving generation="
+                                << kb_.generation() << " error=" << status.ToString();
+    }
+    last_error = status.ok() ? std::string() : status.ToString();
+    lock.lock();
+  }
+}
+
+}  // namespace kefu::server

@@ -1,0 +1,97 @@
+// Server: owns the httplib::Server with its routes, worker pool, limits and safety nets; starts it
+// on a thread and stops it. Follows new index generations by calling KnowledgeBase::Reload() in the
+// background. Used by main.cc and, in-process on port 0, by the tests.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "kb/knowledge_base.h"
+#include "kb/status.h"
+#include "server/config.h"
+#include "server/routes.h"
+
+namespace kefu::server {
+
+struct ServerOptions {
+  // Address to listen on. Default: "127.0.0.1".
+  std::string host = "127.0.0.1";
+  // Port; 0 picks a free one (see Server::port()). Default: 8080.
+  int port = 8080;
+  // Worker threads; each open keep-alive connection holds one. Default: 32.
+  int threads = 32;
+  // Largest request body accepted; larger ones get 413. Default: 64 KiB (the API has only GET
+  // routes yet).
+  size_t payload_max_bytes = 64 * 1024;
+  // Requests served on one connection before it is closed. Default: 100.
+  size_t keep_alive_max_count = 100;
+  // Seconds an idle keep-alive connection is kept (and holds its worker). Default: 5.
+  int keep_alive_timeout_sec = 5;
+  // Seconds to wait for a request to arrive / a response to be written. Default: 5, 5.
+  int read_timeout_sec = 5;
+  int write_timeout_sec = 5;
+  // How often to look for a new index generation, in milliseconds; 0 never. Default: 1000.
+  int reload_interval_ms = 1000;
+};
+
+// The server options a ServerConfig asks for (the rest keep their defaults).
+ServerOptions MakeServerOptions(const ServerConfig& config);
+
+class Server {
+ public:
+  // `kb` must outlive the server.
+  Server(KnowledgeBase& kb, ServerOptions options);
+  ~Server();  // Stop()s
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds host:port and starts serving on a thread; returns once connections are accepted.
+  // kUnavailable when the address cannot be bound; kFailedPrecondition when called twice.
+  Status Start();
+
+  // Stops accepting, lets the workers finish the requests in flight, joins every thread.
+  // Idempotent.
+  void Stop();
+
+  // The bound port (the real one when options.port was 0); -1 before Start().
+  int port() const { return port_; }
+  const std::string& host() const { return options_.host; }
+
+ private:
+  void ReloadLoop();
+
+  KnowledgeBase& kb_;
+  const ServerOptions options_;
+  RouteTable routes_;  // before http_: its handlers refer to it
+  httplib::Server http_;
+  int port_ = -1;
+
+  std::thread listen_thread_;
+  std::atomic<bool> listen_returned_{false};
+  std::thread reload_thread_;
+
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool started_ = false;   // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+};
+
+// Installs what every kefu HTTP server has around its routes: a request id per request
+// (X-Request-Id response header, also in error bodies), an exception handler that answers 500 with
+// a JSON error and never the exception text, and JSON bodies for errors the library produces itself
+// (404 unknown route, 405 known route with the wrong method, 413 body too large, 414, 400). Server
+// calls it; tests call it on a bare httplib::Server to exercise it. `routes` must outlive `http`.
+void InstallCommonHandlers(httplib::Server& http, const RouteTable& routes,
+                           size_t payload_max_bytes);
+
+// A new request id: a per-process random prefix and a counter, e.g. "3f9a1c07-0000002a".
+std::string NewRequestId();
+
+}  // namespace kefu::server

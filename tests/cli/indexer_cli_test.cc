@@ -1,0 +1,126 @@
+// The real kefu-indexer and kefu-eval binaries on good and broken content: output, exit codes, and an
+// index that a failed build leaves as it was.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "kb/search/generation.h"
+#include "tests/testing/temp_dir.h"
+
+namespace kefu {
+namespace {
+
+using testing::TempDir;
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr
+};
+
+CommandResult RunCommand(const std::string& command) {
+  CommandResult run;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return run;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) run.out.append(buf.data(), n);
+  int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+// Set by ctest; the build tree's binaries when the test runs by hand.
+std::string Binary(const char* env, const char* fallback) {
+  const char* path = std::getenv(env);
+  return path != nullptr ? path : std::string(KEFU_BINARY_DIR) + fallback;
+}
+std::string Indexer() { return Binary("KEFU_INDEXER", "/indexer/kefu-indexer"); }
+std::string Eval() { return Binary("KEFU_EVAL", "/tools/kefu-eval"); }
+
+void WriteValidEntry(const TempDir& dir) {
+  dir.Write("en/orders/cancel.md", "---\nid: cancel\ntitle: How do I cancel an order?\n---\nOpen Orders.\n");
+}
+
+// Five files, five different problems.
+void WriteBrokenEntries(const TempDir& dir) {
+  dir.Write("en/broken/no-front-matter.md", "Just text.\n");
+  dir.Write("en/broken/bad-yaml.md", "---\nid: x1\ntitle: a: b\n---\nbody\n");
+  dir.Write("en/broken/unknown-field.md", "---\nid: x2\ntitle: T\nauthor: me\n---\nbody\n");
+  dir.Write("en/broken/missing-title.md", "---\nid: x3\n---\nbody\n");
+  dir.Write("en/broken/bad-locale.md", "---\nid: x4\ntitle: T\nlocale: de\n---\nbody\n");
+}
+
+TEST(IndexerCli, CheckListsEveryBrokenFileWithItsLineAndExitsOne) {
+  TempDir dir;
+  WriteValidEntry(dir);
+  WriteBrokenEntries(dir);
+  CommandResult run = RunCommand(Indexer() + " check --content " + dir.path());
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  const std::string root = dir.path() + "/en/broken/";
+  for (const std::string& line :
+       {root + "no-front-matter.md:1: error: missing front matter", root + "bad-yaml.md:3: error: invalid YAML",
+        root + "unknown-field.md:4: error: unknown field 'author'", root + "missing-title.md:1: error: missing title",
+        root + "bad-locale.md:4: error: unknown locale 'de'"}) {
+    EXPECT_NE(run.out.find(line), std::string::npos) << "missing: " << line << "\n" << run.out;
+  }
+}
+
+TEST(IndexerCli, CheckPassesTheShippedContent) {
+  CommandResult run = RunCommand(Indexer() + " check --content " + std::string(KEFU_SOURCE_DIR) + "/content");
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_EQ(run.out.find("error:"), std::string::npos) << run.out;
+}
+
+TEST(IndexerCli, BuildIndexesAndABrokenBuildKeepsTheCurrentGeneration) {
+  TempDir content, index;
+  WriteValidEntry(content);
+  CommandResult ok = RunCommand(Indexer() + " build --content " + content.path() + " --index " + index.path() + " --json");
+  ASSERT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("\"generation\": \"gen-1\""), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("\"entries\": 1"), std::string::npos) << ok.out;
+
+  WriteBrokenEntries(content);
+  CommandResult broken = RunCommand(Indexer() + " build --content " + content.path() + " --index " + index.path());
+  EXPECT_EQ(broken.exit_code, 1) << broken.out;
+  EXPECT_NE(broken.out.find("nothing was indexed"), std::string::npos) << broken.out;
+  EXPECT_EQ(*ReadCurrentGeneration(index.path()), "gen-1");
+  EXPECT_FALSE(std::filesystem::exists(index.Path("gen-2")));
+}
+
+TEST(IndexerCli, UsageErrorsExitTwo) {
+  EXPECT_EQ(RunCommand(Indexer()).exit_code, 2);
+  EXPECT_EQ(RunCommand(Indexer() + " build --content x").exit_code, 2);
+  EXPECT_EQ(RunCommand(Indexer() + " frobnicate --content x").exit_code, 2);
+}
+
+TEST(EvalCli, ReportsEveryMetricAsJson) {
+  TempDir dir;
+  dir.Write("corpus.jsonl",
+            "{\"id\": \"t:refund\", \"lang\": \"en\", \"question\": \"refund status\", "
+            "\"paraphrases\": [\"where is my refund\", \"refund not received\"], \"answer\": \"\"}\n"
+            "{\"id\": \"t:card\", \"lang\": \"en\", \"question\": \"card arrival\", "
+            "\"paraphrases\": [\"when does my card arrive\", \"card has not come\"], \"answer\": \"\"}\n");
+  dir.Write("queries.jsonl",
+            "{\"query\": \"what is my refund status\", \"lang\": \"en\", \"relevant\": [\"t:refund\"]}\n"
+            "{\"query\": \"when will the card arrive\", \"lang\": \"en\", \"relevant\": [\"t:card\"]}\n"
+            "{\"query\": \"what is the weather\", \"lang\": \"en\", \"relevant\": []}\n");
+  CommandResult run = RunCommand(Eval() + " --corpus " + dir.Path("corpus.jsonl") + " --queries " + dir.Path("queries.jsonl") +
+                       " --json");
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  for (const char* key : {"recall_at_1", "recall_at_5", "mrr_at_10", "auroc", "ece", "answered_precision",
+                          "answer_rate", "oos_escalation_recall", "queries", "in_scope", "out_of_scope",
+                          "p50_query_us", "p99_query_us"}) {
+    EXPECT_NE(run.out.find(std::string("\"") + key + "\""), std::string::npos) << key << "\n" << run.out;
+  }
+  EXPECT_NE(run.out.find("\"recall_at_1\": 1.0"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("\"out_of_scope\": 1"), std::string::npos) << run.out;
+}
+
+}  // namespace
+}  // namespace kefu

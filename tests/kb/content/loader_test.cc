@@ -1,0 +1,130 @@
+// Content validation: every problem reported at once, with file and line.
+#include "kb/content/loader.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/temp_dir.h"
+
+namespace kefu {
+namespace {
+
+using testing::TempDir;
+
+constexpr char kGood[] = R"(---
+id: return-shipping-cost
+type: faq
+locale: zh-Hans
+title: 退货运费谁出？
+questions:
+  - 退货要自己付邮费吗
+tags: [退货, 运费]
+category: returns
+audience: public
+status: published
+updated: 2026-11-01
+related: [refund-time]
+escalate: false
+internal_note: 质量问题由商家承担。
+---
+质量问题商家承担运费；无理由退货由买家承担。
+)";
+
+constexpr char kRefundTime[] = R"(---
+id: refund-time
+locale: zh-Hans
+title: 多久退款
+---
+1-3 个工作日。
+)";
+
+std::vector<std::string> Lines(const LoadResult& r) {
+  std::vector<std::string> out;
+  for (const auto& d : r.diagnostics) out.push_back(d.ToString());
+  return out;
+}
+
+TEST(Loader, ReadsAValidEntry) {
+  TempDir dir;
+  dir.Write("zh-Hans/returns/return-shipping-cost.md", kGood);
+  dir.Write("zh-Hans/refunds/refund-time.md", kRefundTime);
+  dir.Write("golden.jsonl", "{\"query\": \"not an entry\"}\n");  // top-level files are configuration
+  LoadResult r = LoadContentDir(dir.path());
+  ASSERT_EQ(r.error_count(), 0) << ::testing::PrintToString(Lines(r));
+  ASSERT_EQ(r.entries.size(), 2u);
+  const Entry& e = r.entries[1];
+  EXPECT_EQ(e.id, "return-shipping-cost");
+  EXPECT_EQ(e.locale, Locale::kZhHans);
+  EXPECT_EQ(e.title, "退货运费谁出？");
+  EXPECT_EQ(e.questions, std::vector<std::string>{"退货要自己付邮费吗"});
+  EXPECT_EQ(e.tags, (std::vector<std::string>{"退货", "运费"}));
+  EXPECT_EQ(e.internal_note, "质量问题由商家承担。");
+  EXPECT_EQ(e.updated, "2026-11-01");
+  EXPECT_EQ(e.body, "质量问题商家承担运费；无理由退货由买家承担。");
+  EXPECT_EQ(r.entries[0].locale, Locale::kZhHans);  // from the folder, no locale field needed
+}
+
+TEST(Loader, ReportsEveryBrokenFileWithItsLine) {
+  TempDir dir;
+  dir.Write("zh-Hans/refunds/refund-time.md", kRefundTime);
+  dir.Write("en/a-bad-yaml.md", "---\nid: a\ntitle: a: b\n---\nbody\n");
+  dir.Write("en/b-unknown-field.md", "---\nid: b\ntitle: B\ncolour: red\n---\nbody\n");
+  dir.Write("en/c-missing-title.md", "---\nid: c\n---\nbody\n");
+  dir.Write("en/d-empty-body.md", "---\nid: d\ntitle: D\n---\n\n");
+  dir.Write("en/e-bad-utf8.md", "---\nid: e\ntitle: E\n---\nok\nbad \xff byte\n");
+  dir.Write("en/f-dangling.md", "---\nid: f\ntitle: F\nrelated:\n  - nowhere\n---\nbody\n");
+  dir.Write("en/g-duplicate.md", "---\nid: f\ntitle: G\n---\nbody\n");
+  dir.Write("en/h-bad-locale.md", "---\nid: h\nlocale: fr\ntitle: H\n---\nbody\n");
+  LoadResult r = LoadContentDir(dir.path());
+  std::vector<std::string> lines = Lines(r);
+  auto has = [&](const std::string& prefix, const std::string& words) {
+    for (const auto& l : lines) {
+      if (l.rfind(dir.path() + "/" + prefix, 0) == 0 && l.find(words) != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has("en/a-bad-yaml.md:3: error: ", "invalid YAML")) << ::testing::PrintToString(lines);
+  EXPECT_TRUE(has("en/b-unknown-field.md:4: error: ", "unknown field 'colour'"));
+  EXPECT_TRUE(has("en/c-missing-title.md:1: error: ", "missing title"));
+  EXPECT_TRUE(has("en/d-empty-body.md:5: error: ", "empty body"));
+  EXPECT_TRUE(has("en/e-bad-utf8.md:6: error: ", "invalid UTF-8"));
+  EXPECT_TRUE(has("en/f-dangling.md:4: error: ", "related entry 'nowhere' does not exist"));
+  EXPECT_TRUE(has("en/g-duplicate.md:1: error: ", "duplicate id 'f'"));
+  EXPECT_TRUE(has("en/h-bad-locale.md:3: error: ", "unknown locale 'fr'"));
+  EXPECT_EQ(r.error_count(), 8);
+}
+
+TEST(Loader, ReadsJsonLinesInTheEvaluationSchema) {
+  TempDir dir;
+  dir.Write("bulk.jsonl",
+            "{\"id\": \"banking77:card_arrival\", \"lang\": \"en\", \"question\": \"card arrival\", "
+            "\"paraphrases\": [\"where is my card\"], \"answer\": \"\"}\n"
+            "\n"
+            "{\"id\": \"x\", \"lang\": \"xx\", \"question\": \"q\"}\n"
+            "{\"id\": \"odd?\", \"lang\": \"en\", \"question\": \"q\", \"answer\": \"a\"}\n"
+            "{\"id\": \"bad id\", \"lang\": \"en\", \"question\": \"q\", \"answer\": \"a\"}\n"
+            "not json\n");
+  LoadResult r = LoadJsonlFile(dir.Path("bulk.jsonl"));
+  ASSERT_EQ(r.entries.size(), 2u);
+  EXPECT_EQ(r.entries[0].id, "banking77:card_arrival");
+  EXPECT_EQ(r.entries[1].id, "odd?");
+  EXPECT_EQ(r.entries[0].title, "card arrival");
+  EXPECT_EQ(r.entries[0].questions, std::vector<std::string>{"where is my card"});
+  std::vector<std::string> lines = Lines(r);
+  ASSERT_EQ(lines.size(), 5u) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines[0], dir.Path("bulk.jsonl") + ":1: warning: empty answer");
+  EXPECT_EQ(lines[1], dir.Path("bulk.jsonl") + ":3: error: unknown lang 'xx'");
+  EXPECT_EQ(lines[2].rfind(dir.Path("bulk.jsonl") + ":4: warning: id 'odd?' has characters", 0), 0u);
+  EXPECT_EQ(lines[3].rfind(dir.Path("bulk.jsonl") + ":5: error: invalid id 'bad id'", 0), 0u);
+  EXPECT_EQ(lines[4], dir.Path("bulk.jsonl") + ":6: error: not a JSON object");
+}
+
+TEST(Loader, ValidatesIds) {
+  EXPECT_TRUE(IsValidEntryId("clinc150:translate"));
+  EXPECT_TRUE(IsValidEntryId("A.b_c-1"));
+  EXPECT_FALSE(IsValidEntryId("-leading"));
+  EXPECT_FALSE(IsValidEntryId("has space"));
+  EXPECT_FALSE(IsValidEntryId(std::string(129, 'a')));
+}
+
+}  // namespace
+}  // namespace kefu

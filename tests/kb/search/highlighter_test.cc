@@ -1,0 +1,65 @@
+// Snippets: escaped, bounded, marks on the original text.
+#include "kb/search/highlighter.h"
+
+#include <gtest/gtest.h>
+
+#include "kb/search/terms.h"
+
+namespace kefu {
+namespace {
+
+std::unordered_set<std::string> TermsOf(const Analyzer& a, const std::string& query) {
+  std::unordered_set<std::string> terms;
+  for (const Token& t : a.Analyze(query)) terms.insert(TermOf(t));
+  return terms;
+}
+
+size_t VisibleChars(const std::string& html) {
+  std::string text;
+  for (size_t i = 0; i < html.size(); ++i) {
+    if (html[i] == '<') {
+      i = html.find('>', i);
+      continue;
+    }
+    if (html[i] == '&') {
+      i = html.find(';', i);
+      text.push_back('x');
+      continue;
+    }
+    text.push_back(html[i]);
+  }
+  size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+TEST(Highlighter, MarksTraditionalTextForASimplifiedQuery) {
+  auto a = Analyzer::Create({});
+  ASSERT_TRUE(a.ok());
+  std::string s = HighlightSnippet(**a, "退貨運費由買家負擔。", ScriptHint::kTraditional, TermsOf(**a, "退货运费"));
+  EXPECT_EQ(s, "<mark>退貨運費</mark>由買家負擔。");
+}
+
+TEST(Highlighter, EscapesHtmlAndStemsEnglish) {
+  auto a = Analyzer::Create({});
+  ASSERT_TRUE(a.ok());
+  std::string s = HighlightSnippet(**a, "Refunds <b>take</b> 3 days & more", ScriptHint::kUnknown,
+                                   TermsOf(**a, "refund"));
+  EXPECT_EQ(s, "<mark>Refunds</mark> &lt;b&gt;take&lt;/b&gt; 3 days &amp; more");
+}
+
+TEST(Highlighter, KeepsTheWindowWithMatchesWithinTheLimit) {
+  auto a = Analyzer::Create({});
+  ASSERT_TRUE(a.ok());
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "filler words here. ";
+  text += "The invoice is e-mailed.";
+  for (int i = 0; i < 40; ++i) text += " more filler text.";
+  std::string s = HighlightSnippet(**a, text, ScriptHint::kUnknown, TermsOf(**a, "invoice"));
+  EXPECT_NE(s.find("<mark>invoice</mark>"), std::string::npos) << s;
+  EXPECT_LE(VisibleChars(s), 160u) << s;
+  EXPECT_EQ(s.rfind("\u2026", 0), 0u) << s;  // starts with an ellipsis
+}
+
+}  // namespace
+}  // namespace kefu

@@ -1,0 +1,250 @@
+// Index generations and search over the real content/ through the KnowledgeBase facade.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "kb/content/loader.h"
+#include "kb/knowledge_base.h"
+#include "kb/search/generation.h"
+#include "kb/search/index_writer.h"
+#include "tests/testing/temp_dir.h"
+
+namespace kefu {
+namespace {
+
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+const std::string kContent = std::string(KEFU_SOURCE_DIR) + "/content";
+
+std::vector<Entry> LoadRealContent() {
+  LoadResult r = LoadContentDir(kContent);
+  EXPECT_EQ(r.error_count(), 0);
+  return r.entries;
+}
+
+class IndexTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    IndexBuildOptions options;
+    options.index_dir = dir_->path();
+    auto stats = BuildIndex(LoadRealContent(), options);
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    KnowledgeBaseOptions kb_options;
+    kb_options.index_dir = dir_->path();
+    auto kb = KnowledgeBase::Open(kb_options);
+    ASSERT_TRUE(kb.ok()) << kb.status().ToString();
+    kb_ = std::move(kb).value().release();
+  }
+  static void TearDownTestSuite() {
+    delete kb_;
+    delete dir_;
+  }
+  static SearchResult Search(const std::string& q, std::optional<Locale> locale,
+                             Audience audience = Audience::kPublic) {
+    SearchRequest request;
+    request.query = q;
+    request.locale = locale;
+    request.audience = audience;
+    auto result = kb_->Search(request);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    return result.ok() ? *result : SearchResult{};
+  }
+  static TempDir* dir_;
+  static KnowledgeBase* kb_;
+};
+
+TempDir* IndexTest::dir_ = nullptr;
+KnowledgeBase* IndexTest::kb_ = nullptr;
+
+TEST_F(IndexTest, FindsReturnShippingInEveryLocale) {
+  SearchResult hans = Search("退货运费谁承担", Locale::kZhHans);
+  ASSERT_FALSE(hans.hits.empty());
+  EXPECT_EQ(hans.hits[0].id, "return-shipping-cost");
+  EXPECT_EQ(hans.hits[0].locale, Locale::kZhHans);
+  EXPECT_FALSE(hans.hits[0].converted);
+  EXPECT_NE(hans.hits[0].snippet.find("<mark>"), std::string::npos);
+
+  SearchResult hant = Search("退货运费谁承担", Locale::kZhHant);  // Simplified question, Taiwan site
+  ASSERT_FALSE(hant.hits.empty());
+  EXPECT_EQ(hant.hits[0].id, "return-shipping-cost");
+  EXPECT_EQ(hant.hits[0].locale, Locale::kZhHant);
+  EXPECT_FALSE(hant.hits[0].converted);
+
+  SearchResult en = Search("who pays for return shipping", std::nullopt);
+  EXPECT_EQ(en.locale, Locale::kEn);
+  ASSERT_FALSE(en.hits.empty());
+  EXPECT_EQ(en.hits[0].id, "return-shipping-cost");
+}
+
+TEST_F(IndexTest, DetectsTheLocaleOfTheQuestion) {
+  EXPECT_EQ(Search("退貨運費誰付", std::nullopt).locale, Locale::kZhHant);
+  EXPECT_EQ(Search("退货运费谁付", std::nullopt).locale, Locale::kZhHans);
+  EXPECT_EQ(Search("refund", std::nullopt).locale, Locale::kEn);
+}
+
+TEST_F(IndexTest, AnswersTaiwanQuestionsFromSimplifiedOnlyEntriesMarkedConverted) {
+  SearchResult r = Search("軟體下載安裝", Locale::kZhHant);
+  ASSERT_FALSE(r.hits.empty());
+  EXPECT_EQ(r.hits[0].id, "app-install");
+  EXPECT_EQ(r.hits[0].locale, Locale::kZhHans);
+  EXPECT_TRUE(r.hits[0].converted);
+  auto original = kb_->GetEntry("app-install", Locale::kZhHans, Audience::kPublic);
+  ASSERT_TRUE(original.ok());
+  EXPECT_NE(r.hits[0].title, original->entry.title);  // shown in Traditional script
+}
+
+TEST_F(IndexTest, PublicSearchNeverReturnsInternalEntries) {
+  for (const char* q : {"escalation tiers", "angry customer", "standard replies", "升级 层级", "品質檢查"}) {
+    for (const SearchHit& hit : Search(q, std::nullopt).hits) {
+      EXPECT_EQ(hit.id.rfind("internal-", 0), std::string::npos) << q;
+    }
+  }
+  SearchResult agent = Search("escalation tiers", Locale::kEn, Audience::kInternal);
+  ASSERT_FALSE(agent.hits.empty());
+  EXPECT_EQ(agent.hits[0].id, "internal-escalation-tiers");
+}
+
+TEST_F(IndexTest, EntriesHideDraftsInternalEntriesAndNotes) {
+  EXPECT_EQ(kb_->GetEntry("draft-gift-wrapping", Locale::kEn, Audience::kInternal).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(kb_->GetEntry("internal-escalation-tiers", Locale::kEn, Audience::kPublic).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_TRUE(kb_->GetEntry("internal-escalation-tiers", Locale::kEn, Audience::kInternal).ok());
+  // Some public entry has an internal note: agents see it, customers never.
+  bool found_note = false;
+  for (const Entry& e : LoadRealContent()) {
+    if (e.internal_note.empty() || e.audience != Audience::kPublic || e.status != EntryStatus::kPublished) {
+      continue;
+    }
+    found_note = true;
+    auto pub = kb_->GetEntry(e.id, e.locale, Audience::kPublic);
+    ASSERT_TRUE(pub.ok());
+    EXPECT_TRUE(pub->entry.internal_note.empty());
+    auto agent = kb_->GetEntry(e.id, e.locale, Audience::kInternal);
+    ASSERT_TRUE(agent.ok());
+    EXPECT_EQ(agent->entry.internal_note, e.internal_note);
+  }
+  EXPECT_TRUE(found_note);
+}
+
+TEST_F(IndexTest, ResolvesRelatedEntriesAndTheOtherScript) {
+  auto e = kb_->GetEntry("return-shipping-cost", Locale::kZhHant, Audience::kPublic);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->entry.locale, Locale::kZhHant);
+  EXPECT_EQ(e->related.size(), e->entry.related.size());
+  auto converted = kb_->GetEntry("app-install", Locale::kZhHant, Audience::kPublic);
+  ASSERT_TRUE(converted.ok());
+  EXPECT_TRUE(converted->converted);
+  EXPECT_EQ(kb_->GetEntry("app-install", Locale::kEn, Audience::kPublic)->entry.locale, Locale::kEn);
+  EXPECT_EQ(kb_->GetEntry("no-such-entry", std::nullopt, Audience::kPublic).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(IndexTest, RejectsBadRequests) {
+  SearchRequest r;
+  r.query = "refund";
+  r.limit = 0;
+  EXPECT_EQ(kb_->Search(r).status().code(), StatusCode::kInvalidArgument);
+  r.limit = 51;
+  EXPECT_EQ(kb_->Search(r).status().code(), StatusCode::kInvalidArgument);
+  r.limit = 10;
+  r.query = "？！。";
+  EXPECT_EQ(kb_->Search(r).status().code(), StatusCode::kInvalidArgument);
+}
+
+Entry MakeEntry(const std::string& id, const std::string& title) {
+  Entry e;
+  e.id = id;
+  e.locale = Locale::kEn;
+  e.title = title;
+  e.body = "Answer for " + title;
+  return e;
+}
+
+TEST(Generations, SwitchKeepTwoAndReuseUnchangedEntries) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  std::vector<Entry> entries = {MakeEntry("a", "alpha question"), MakeEntry("b", "beta question")};
+  auto first = BuildIndex(entries, options);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->generation, "gen-1");
+  EXPECT_EQ(first->analysed, 2);
+
+  entries[1].body = "changed";
+  auto second = BuildIndex(entries, options);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->generation, "gen-2");
+  EXPECT_EQ(second->reused, 1);
+  EXPECT_EQ(second->analysed, 1);
+  EXPECT_EQ(*ReadCurrentGeneration(dir.path()), "gen-2");
+
+  auto third = BuildIndex(entries, options);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->reused, 2);
+  EXPECT_FALSE(fs::exists(dir.Path("gen-1")));
+  EXPECT_TRUE(fs::exists(dir.Path("gen-2")));
+  EXPECT_TRUE(fs::exists(dir.Path("gen-3")));
+
+  // Reused documents are still searchable.
+  KnowledgeBaseOptions kb_options;
+  kb_options.index_dir = dir.path();
+  auto kb = KnowledgeBase::Open(kb_options);
+  ASSERT_TRUE(kb.ok());
+  SearchRequest request;
+  request.query = "alpha";
+  auto r = (*kb)->Search(request);
+  ASSERT_TRUE(r.ok());
+  ASSERT_FALSE(r->hits.empty());
+  EXPECT_EQ(r->hits[0].id, "a");
+}
+
+TEST(Generations, AServingKnowledgeBaseFollowsNewGenerations) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  ASSERT_TRUE(BuildIndex({MakeEntry("a", "alpha question")}, options).ok());
+  KnowledgeBaseOptions kb_options;
+  kb_options.index_dir = dir.path();
+  kb_options.reload_check_ms = 0;
+  auto kb = KnowledgeBase::Open(kb_options);
+  ASSERT_TRUE(kb.ok());
+  SearchRequest request;
+  request.query = "zanzibar";
+  EXPECT_TRUE((*kb)->Search(request)->hits.empty());
+  ASSERT_TRUE(BuildIndex({MakeEntry("a", "alpha question"), MakeEntry("z", "zanzibar delivery")}, options).ok());
+  auto r = (*kb)->Search(request);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->hits.size(), 1u);
+  EXPECT_EQ(r->hits[0].id, "z");
+  EXPECT_EQ((*kb)->generation(), "gen-2");
+}
+
+TEST(Generations, ABuildThatCannotRunLeavesCurrentUntouched) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  ASSERT_TRUE(BuildIndex({MakeEntry("a", "alpha question")}, options).ok());
+  int fd = open(dir.Path(".lock").c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(flock(fd, LOCK_EX), 0);  // another build is running
+  auto blocked = BuildIndex({MakeEntry("b", "beta")}, options);
+  close(fd);
+  EXPECT_EQ(blocked.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*ReadCurrentGeneration(dir.path()), "gen-1");
+  // A half-built generation left by a killed build is ignored and cleaned up by the next build.
+  fs::create_directories(dir.Path("gen-7.tmp/xapian"));
+  auto next = BuildIndex({MakeEntry("b", "beta")}, options);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->generation, "gen-2");
+  EXPECT_FALSE(fs::exists(dir.Path("gen-7.tmp")));
+}
+
+}  // namespace
+}  // namespace kefu
