@@ -40,13 +40,6 @@ int Usage(const std::string& problem) {
   return 2;
 }
 
-std::string ReadOptionalFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buf;
-  if (in) buf << in.rdbuf();
-  return buf.str();
-}
-
 void PrintDiagnostics(const kefu::LoadResult& loaded, bool json) {
   if (json) return;
   for (const auto& d : loaded.diagnostics) std::cout << d.ToString() << "\n";
@@ -97,7 +90,7 @@ int Build(const Args& args) {
   kefu::IndexBuildOptions options;
   options.index_dir = args.index;
   options.incremental = !args.full;
-  options.analysis.variants = ReadOptionalFile(std::filesystem::path(args.content) / "variants.txt");
+  options.analysis = loaded.config;
   bool tty = isatty(STDERR_FILENO) != 0;
   if (tty && !args.json) {
     options.progress = [](size_t done, size_t total) {

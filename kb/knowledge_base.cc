@@ -152,20 +152,16 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
   options.limit = std::max(request.limit, 3);  // margins need the runners-up
   options.ranking = impl_->options.ranking;
   std::vector<QueryTerm> terms = QueryTermsOf(tokens, options.ranking);
+  const QueryRules& rules = searcher->rules();
+  rules.ExpandSynonyms(norm.text, options.ranking, options.ranking.synonym_weight, &terms);
   auto candidates = searcher->Search(terms, options);
   if (!candidates.ok()) return candidates.status();
+  std::vector<Locale> display = LocalesToTry(result.locale);
 
-  size_t words = std::count_if(tokens.begin(), tokens.end(),
-                               [](const Token& t) { return t.kind != TokenKind::kHanBigram; });
   std::unordered_set<std::string> term_set;
   for (const QueryTerm& t : terms) term_set.insert(t.term);
-  std::vector<Locale> display = LocalesToTry(result.locale);
-  for (size_t i = 0; i < candidates->size() && static_cast<int>(i) < request.limit; ++i) {
-    const Candidate& c = (*candidates)[i];
-    auto entry = impl_->Find(*searcher, c.id, display, request.audience);
-    if (!entry.ok()) return entry.status();
-    if (!*entry) continue;
-    const Entry& e = **entry;
+  // The hit for entry `e`, in the searcher's script when it is the other Chinese one.
+  auto make_hit = [&](const Entry& e) {
     SearchHit hit;
     hit.id = e.id;
     hit.locale = e.locale;
@@ -173,11 +169,7 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
     hit.title = e.title;
     hit.category = e.category;
     hit.escalate = e.escalate;
-    hit.score = c.score;
     hit.converted = e.locale != result.locale;
-    hit.matched_question = c.matched_text;
-    hit.features = FeaturesOf(*candidates, i, words, norm.had_han);
-    hit.confidence = Confidence(hit.features, impl_->options.policy.model);
     hit.snippet = HighlightSnippet(analyzer, MarkdownToPlainText(e.body), HintFor(e.locale), term_set);
     if (hit.converted && result.locale == Locale::kZhHant) {
       hit.title = analyzer.normalizer().ToTraditional(hit.title);
@@ -186,6 +178,33 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
       hit.title = analyzer.normalizer().ToSimplified(hit.title);
       hit.snippet = analyzer.normalizer().ToSimplified(hit.snippet);
     }
+    return hit;
+  };
+
+  // A pinned question answers with its entry first, for sure; the search fills the rest.
+  if (auto pinned = rules.PinnedEntry(QueryRules::PinKey(analyzer, request.query))) {
+    auto entry = impl_->Find(*searcher, *pinned, display, request.audience);
+    if (!entry.ok()) return entry.status();
+    if (*entry) {
+      SearchHit hit = make_hit(**entry);
+      hit.pinned = true;
+      hit.confidence = 1.0;
+      std::erase_if(*candidates, [&](const Candidate& c) { return c.id == hit.id; });
+      result.hits.push_back(std::move(hit));
+    }
+  }
+  size_t words = std::count_if(tokens.begin(), tokens.end(),
+                               [](const Token& t) { return t.kind != TokenKind::kHanBigram; });
+  for (size_t i = 0; i < candidates->size() && static_cast<int>(result.hits.size()) < request.limit; ++i) {
+    const Candidate& c = (*candidates)[i];
+    auto entry = impl_->Find(*searcher, c.id, display, request.audience);
+    if (!entry.ok()) return entry.status();
+    if (!*entry) continue;
+    SearchHit hit = make_hit(**entry);
+    hit.score = c.score;
+    hit.matched_question = c.matched_text;
+    hit.features = FeaturesOf(*candidates, i, words, norm.had_han);
+    hit.confidence = Confidence(hit.features, impl_->options.policy.model);
     result.hits.push_back(std::move(hit));
   }
   result.confidence = result.hits.empty() ? 0 : result.hits.front().confidence;

@@ -52,6 +52,7 @@ struct SearchHit {
   bool converted = false;  // the entry exists only in the other Chinese script
   std::string category;
   bool escalate = false;
+  bool pinned = false;           // an editor pinned this entry to the question (content/pins.txt)
   std::string matched_question;  // the title or question that matched best; empty for a body match
   ConfidenceFeatures features;   // what `confidence` was computed from
 };

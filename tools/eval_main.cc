@@ -306,12 +306,7 @@ int main(int argc, char** argv) {
   TempDir tmp;
   kefu::IndexBuildOptions build;
   build.index_dir = tmp.path();
-  if (!content.empty()) {
-    std::ifstream variants(fs::path(content) / "variants.txt");
-    std::ostringstream text;
-    text << variants.rdbuf();
-    build.analysis.variants = text.str();
-  }
+  build.analysis = loaded.config;
   auto stats = kefu::BuildIndex(loaded.entries, build);
   if (!stats.ok()) {
     std::cerr << "kefu-eval: " << stats.status().ToString() << "\n";

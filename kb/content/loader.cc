@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -439,6 +440,52 @@ void Finish(std::vector<Parsed> parsed, Collector* out, LoadResult* result) {
 
 }  // namespace
 
+namespace {
+
+// Format checks of the configuration files; pins must name a published entry.
+void CheckConfig(const std::string& dir, const std::vector<Entry>& entries, Collector* out, ContentConfig* config) {
+  *config = ReadContentConfig(dir);
+  std::set<std::string> ids;
+  for (const Entry& e : entries) {
+    if (e.status == EntryStatus::kPublished) ids.insert(e.id);
+  }
+  auto each_line = [](const std::string& text, const std::function<void(int, const std::string&)>& fn) {
+    std::istringstream in(text);
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (Trim(line).empty() || Trim(line)[0] == '#') continue;
+      fn(n, line);
+    }
+  };
+  std::string base = (fs::path(dir) / "").string();
+  each_line(config->variants, [&](int n, const std::string& line) {
+    std::istringstream fields(line);
+    std::string from, to, extra;
+    if (!(fields >> from >> to) || (fields >> extra)) {
+      out->Error(base + kVariantsFile, n, "expected 'FROM TO' (two words separated by a space)");
+    }
+  });
+  each_line(config->synonyms, [&](int n, const std::string& line) {
+    int members = 0;
+    std::istringstream fields(line);
+    std::string member;
+    while (std::getline(fields, member, ',')) members += Trim(member).empty() ? 0 : 1;
+    if (members < 2) out->Error(base + kSynonymsFile, n, "a synonym line needs two or more words separated by commas");
+  });
+  each_line(config->pins, [&](int n, const std::string& line) {
+    size_t tab = line.rfind('\t');
+    if (tab == std::string::npos || Trim(line.substr(0, tab)).empty()) {
+      out->Error(base + kPinsFile, n, "expected 'QUESTION<TAB>ENTRY-ID'");
+      return;
+    }
+    std::string id = Trim(line.substr(tab + 1));
+    if (ids.count(id) == 0) out->Error(base + kPinsFile, n, "pinned entry '" + id + "' does not exist or is a draft");
+  });
+}
+
+}  // namespace
+
 std::string Diagnostic::ToString() const {
   return path + ":" + std::to_string(line) + ": " + (severity == Severity::kError ? "error" : "warning") +
          ": " + message;
@@ -489,6 +536,7 @@ LoadResult LoadContentDir(const std::string& content_dir) {
     ParseFile(p.string(), locale ? std::string(LocaleName(*locale)) : "", &out, &parsed);
   }
   Finish(std::move(parsed), &out, &result);
+  CheckConfig(content_dir, result.entries, &out, &result.config);
   return result;
 }
 

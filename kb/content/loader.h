@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kb/content/config_files.h"
 #include "kb/content/entry.h"
 
 namespace kefu {
@@ -26,12 +27,15 @@ struct Diagnostic {
 struct LoadResult {
   std::vector<Entry> entries;  // drafts included (validated, never served); sorted by (id, locale)
   std::vector<Diagnostic> diagnostics;  // in file order
+  ContentConfig config;  // the configuration files of the content root (LoadContentDir only)
 
   int error_count() const;
   int warning_count() const;
 };
 
-// Every entry below `content_dir` (in subdirectories). Paths in diagnostics are `content_dir/...`.
+// Every entry below `content_dir` (in subdirectories), and the configuration files at its top, checked
+// against the entries (pins name existing entries, synonym lines have two or more members...).
+// Paths in diagnostics are `content_dir/...`.
 LoadResult LoadContentDir(const std::string& content_dir);
 
 // One JSON Lines bulk file, e.g. an evaluation corpus or a help-desk export. Ids outside the

@@ -49,9 +49,9 @@ Result<std::string> ReadCurrentGeneration(const std::string& index_dir) {
   return name;
 }
 
-std::string AnalysisHash(const AnalysisConfig& config) {
+std::string AnalysisHash(const ContentConfig& config) {
   uint64_t h = 1469598103934665603ULL;
-  std::string all = std::to_string(schema::kLayoutVersion) + "\n" + config.variants;
+  std::string all = std::to_string(schema::kLayoutVersion) + "\n" + config.variants + "\n\x01" + config.dictionary;
   for (unsigned char c : all) {
     h ^= c;
     h *= 1099511628211ULL;
@@ -59,23 +59,27 @@ std::string AnalysisHash(const AnalysisConfig& config) {
   return std::to_string(h);
 }
 
-AnalyzerOptions AnalyzerOptionsFor(const AnalysisConfig& config) {
+AnalyzerOptions AnalyzerOptionsFor(const ContentConfig& config) {
   AnalyzerOptions options;
   options.normalizer.variants = config.variants;
+  options.dictionary = config.dictionary;
   return options;
 }
 
 Status WriteGenerationMeta(const std::string& gen_dir, const GenerationMeta& meta,
-                           const AnalysisConfig& config) {
+                           const ContentConfig& config) {
   {
     std::ofstream out(fs::path(gen_dir) / kMetaFile);
     out << "layout_version " << meta.layout_version << "\nanalysis_hash " << meta.analysis_hash
         << "\nentries " << meta.entries << "\n";
     if (!out) return Status::Internal("cannot write " + gen_dir + "/" + kMetaFile);
   }
-  std::ofstream out(fs::path(gen_dir) / kGenerationVariants, std::ios::binary);
-  out << config.variants;
-  if (!out) return Status::Internal("cannot write " + gen_dir + "/" + kGenerationVariants);
+  for (auto [name, text] : {std::pair{kVariantsFile, &config.variants}, {kDictionaryFile, &config.dictionary},
+                            {kSynonymsFile, &config.synonyms}, {kPinsFile, &config.pins}}) {
+    std::ofstream out(fs::path(gen_dir) / name, std::ios::binary);
+    out << *text;
+    if (!out) return Status::Internal("cannot write " + gen_dir + "/" + name);
+  }
   return Status::Ok();
 }
 
@@ -102,12 +106,6 @@ Result<GenerationMeta> ReadGenerationMeta(const std::string& gen_dir) {
   return meta;
 }
 
-Result<AnalysisConfig> ReadAnalysisConfig(const std::string& gen_dir) {
-  AnalysisConfig config;
-  if (!ReadText(fs::path(gen_dir) / kGenerationVariants, &config.variants)) {
-    return Status::DataLoss("missing " + gen_dir + "/" + kGenerationVariants);
-  }
-  return config;
-}
+ContentConfig ReadAnalysisConfig(const std::string& gen_dir) { return ReadContentConfig(gen_dir); }
 
 }  // namespace kefu

@@ -24,13 +24,15 @@ std::optional<int> ParseGenerationName(const std::string& name);  // "gen-3" -> 
 // The generation `index_dir/current` points at, e.g. "gen-3". kFailedPrecondition when there is none.
 Result<std::string> ReadCurrentGeneration(const std::string& index_dir);
 
-std::string AnalysisHash(const AnalysisConfig& config);
-AnalyzerOptions AnalyzerOptionsFor(const AnalysisConfig& config);
+// Hash of what shapes the documents' terms (layout, variants, dictionary); synonyms and pins are
+// query-side, so editing them reuses every entry.
+std::string AnalysisHash(const ContentConfig& config);
+AnalyzerOptions AnalyzerOptionsFor(const ContentConfig& config);
 
 // Writes meta.txt and the analysis files into `gen_dir`.
 Status WriteGenerationMeta(const std::string& gen_dir, const GenerationMeta& meta,
-                           const AnalysisConfig& config);
+                           const ContentConfig& config);
 Result<GenerationMeta> ReadGenerationMeta(const std::string& gen_dir);
-Result<AnalysisConfig> ReadAnalysisConfig(const std::string& gen_dir);
+ContentConfig ReadAnalysisConfig(const std::string& gen_dir);
 
 }  // namespace kefu

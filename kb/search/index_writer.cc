@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <tuple>
 
 #include "kb/content/codec.h"
 #include "kb/content/markdown.h"
@@ -83,7 +84,7 @@ void IndexText(const Analyzer& analyzer, std::string_view text, ScriptHint hint,
 }
 
 void AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::string& key, uint64_t hash,
-                  Xapian::WritableDatabase* db) {
+                  Xapian::docid base, Xapian::WritableDatabase* db) {
   ScriptHint hint = HintFor(e.locale);
   Xapian::Document entry_doc;
   entry_doc.set_data(EncodeEntry(e));
@@ -91,32 +92,30 @@ void AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::string& k
   entry_doc.add_boolean_term(schema::Term(schema::kEntryKeyPrefix, key));
   AddBooleanTerms(e, key, &entry_doc);
   entry_doc.add_value(schema::kSlotHash, HashHex(hash));
-  entry_doc.add_value(schema::kSlotKind, schema::kDocEntry);
   IndexText(analyzer, e.title, hint, schema::kBodyPrefix, false, 0, &entry_doc);
   for (const std::string& tag : e.tags) IndexText(analyzer, tag, hint, schema::kBodyPrefix, false, 0, &entry_doc);
   IndexText(analyzer, MarkdownToPlainText(e.body), hint, schema::kBodyPrefix, false, 0, &entry_doc);
-  db->add_document(entry_doc);
+  db->replace_document(base + schema::kEntrySlot, entry_doc);
 
   std::vector<const std::string*> questions = {&e.title};
   for (const std::string& q : e.questions) questions.push_back(&q);
   Xapian::Document aggregate;
   AddBooleanTerms(e, key, &aggregate);
-  aggregate.add_value(schema::kSlotKind, schema::kDocAggregate);
-  for (const std::string* q : questions) {
+  for (size_t i = 0; i < questions.size(); ++i) {
+    IndexText(analyzer, *questions[i], hint, schema::kAggregatePrefix, false, 0, &aggregate);
+    if (i >= schema::kMaxQuestionDocs) continue;
     Xapian::Document doc;
-    doc.set_data(*q);
+    doc.set_data(*questions[i]);
     doc.add_boolean_term(std::string(schema::kKindQuestion));
     AddBooleanTerms(e, key, &doc);
-    doc.add_value(schema::kSlotKind, schema::kDocQuestion);
-    IndexText(analyzer, *q, hint, "", true, 0, &doc);
-    db->add_document(doc);
-    IndexText(analyzer, *q, hint, schema::kAggregatePrefix, false, 0, &aggregate);
+    IndexText(analyzer, *questions[i], hint, "", true, 0, &doc);
+    db->replace_document(base + schema::kFirstQuestionSlot + static_cast<Xapian::docid>(i), doc);
   }
-  db->add_document(aggregate);
+  db->replace_document(base + schema::kAggregateSlot, aggregate);
 }
 
 // Copies every document of `key` from the previous generation when its hash is unchanged.
-bool ReuseEntry(Xapian::Database& old_db, const std::string& key, const std::string& hash,
+bool ReuseEntry(Xapian::Database& old_db, const std::string& key, const std::string& hash, Xapian::docid base,
                 Xapian::WritableDatabase* db) {
   std::string unique = schema::Term(schema::kEntryKeyPrefix, key);
   auto it = old_db.postlist_begin(unique);
@@ -124,7 +123,7 @@ bool ReuseEntry(Xapian::Database& old_db, const std::string& key, const std::str
   if (old_db.get_document(*it).get_value(schema::kSlotHash) != hash) return false;
   std::string owner = schema::Term(schema::kOwnerPrefix, key);
   for (auto p = old_db.postlist_begin(owner); p != old_db.postlist_end(owner); ++p) {
-    db->add_document(old_db.get_document(*p));
+    db->replace_document(base + schema::SlotOf(*p), old_db.get_document(*p));
   }
   return true;
 }
@@ -213,20 +212,37 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
   {
     Xapian::WritableDatabase db((tmp / kGenerationDb).string(),
                                 Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS);
+    // Docids are assigned in (id, locale) order (schema.h).
+    std::vector<const Entry*> sorted;
+    for (const Entry& e : entries) sorted.push_back(&e);
+    std::sort(sorted.begin(), sorted.end(), [](const Entry* a, const Entry* b) {
+      return std::tie(a->id, a->locale) < std::tie(b->id, b->locale);
+    });
+    for (size_t i = 1; i < sorted.size(); ++i) {
+      if (sorted[i]->id == sorted[i - 1]->id && sorted[i]->locale == sorted[i - 1]->locale) {
+        return Status::InvalidArgument("duplicate entry " + EntryKey(sorted[i]->id, sorted[i]->locale));
+      }
+    }
     size_t done = 0;
-    for (const Entry& e : entries) {
+    Xapian::docid id_ordinal = 0;
+    const std::string* previous_id = nullptr;
+    for (const Entry* entry : sorted) {
+      const Entry& e = *entry;
       ++done;
       if (options.progress && (done % 200 == 0 || done == entries.size())) options.progress(done, entries.size());
       if (e.status == EntryStatus::kDraft) {
         ++stats.skipped_drafts;
         continue;
       }
+      if (previous_id == nullptr || *previous_id != e.id) ++id_ordinal;
+      previous_id = &e.id;
+      Xapian::docid base = schema::DocId(id_ordinal, static_cast<int>(e.locale), 0);
       std::string key = EntryKey(e.id, e.locale);
       uint64_t hash = EntryHash(e);
-      if (old_db && ReuseEntry(*old_db, key, HashHex(hash), &db)) {
+      if (old_db && ReuseEntry(*old_db, key, HashHex(hash), base, &db)) {
         ++stats.reused;
       } else {
-        AnalyseEntry(**analyzer, e, key, hash, &db);
+        AnalyseEntry(**analyzer, e, key, hash, base, &db);
         ++stats.analysed;
       }
       ++stats.entries;

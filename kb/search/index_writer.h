@@ -10,21 +10,17 @@
 #include <string>
 #include <vector>
 
+#include "kb/content/config_files.h"
 #include "kb/content/entry.h"
 #include "kb/status.h"
 
 namespace kefu {
 
-// The analysis configuration that travels with a generation, so queries are analysed exactly as the
-// documents were.
-struct AnalysisConfig {
-  std::string variants;  // content/variants.txt: "FROM TO" lines
-};
-
 struct IndexBuildOptions {
   // Directory holding gen-N/ and the `current` symlink; created if missing. No default.
   std::string index_dir;
-  AnalysisConfig analysis;
+  // The editors' configuration files; they travel with the generation. Default: none.
+  ContentConfig analysis;
   // Generations kept on disk, the new one included. Default: 2.
   int keep_generations = 2;
   // Reuse unchanged entries from the current generation. Default: true.
@@ -48,9 +44,8 @@ struct IndexBuildStats {
 // kFailedPrecondition when another build holds the lock; on any failure `current` is untouched.
 Result<IndexBuildStats> BuildIndex(const std::vector<Entry>& entries, const IndexBuildOptions& options);
 
-// Files inside a generation directory.
+// Files inside a generation directory (besides the ContentConfig files).
 inline constexpr char kGenerationDb[] = "xapian";
-inline constexpr char kGenerationVariants[] = "variants.txt";
 inline constexpr char kCurrentLink[] = "current";
 
 }  // namespace kefu

@@ -15,6 +15,8 @@ struct RankingOptions {
   double bm25_k1 = 1.0;
   // BM25 length normalisation, 0..1. Default: 0.75.
   double bm25_b = 0.75;
+  // Weight of the terms a synonym adds, relative to the question's own. Default: 0.8.
+  double synonym_weight = 0.8;
   // Leave function words (the, my, 的, 吗...) out of queries that have other words. Default: true.
   bool drop_stop_words = true;
   // Documents fetched and fused by entry before the cut to the hits wanted. Default: 200.

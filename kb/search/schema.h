@@ -16,16 +16,29 @@
 namespace kefu::schema {
 
 // Bumped whenever analysis or layout changes: older generations are then rebuilt, not reused.
-inline constexpr int kLayoutVersion = 2;
+inline constexpr int kLayoutVersion = 3;
+
+// Document ids encode what a document is, so ranking never reads documents it does not return:
+//   docid = id_ordinal * kDocsPerId + locale_index * kDocsPerLocale + slot
+// id_ordinal numbers the distinct entry ids (all locales of an id share it, from 1, in id order, so
+// docid order breaks ties by id); slot 0 is the entry document, 1 the aggregate, 2.. the questions.
+inline constexpr Xapian::docid kDocsPerLocale = 256;
+inline constexpr Xapian::docid kDocsPerId = 4 * kDocsPerLocale;
+inline constexpr Xapian::docid kEntrySlot = 0;
+inline constexpr Xapian::docid kAggregateSlot = 1;
+inline constexpr Xapian::docid kFirstQuestionSlot = 2;
+inline constexpr size_t kMaxQuestionDocs = kDocsPerLocale - kFirstQuestionSlot;  // more go to the aggregate only
+
+inline Xapian::docid DocId(Xapian::docid id_ordinal, int locale_index, Xapian::docid slot) {
+  return id_ordinal * kDocsPerId + static_cast<Xapian::docid>(locale_index) * kDocsPerLocale + slot;
+}
+inline Xapian::docid IdOrdinalOf(Xapian::docid did) { return did / kDocsPerId; }
+inline Xapian::docid SlotOf(Xapian::docid did) { return did % kDocsPerLocale; }
 
 inline constexpr Xapian::valueno kSlotId = 0;      // entry id (collapse key, tie-break)
 inline constexpr Xapian::valueno kSlotLocale = 1;  // "zh-Hans" | "zh-Hant" | "en"
 inline constexpr Xapian::valueno kSlotHash = 2;    // entry documents: EntryHash, 16 hex digits
-inline constexpr Xapian::valueno kSlotKind = 3;    // kDocEntry | kDocQuestion | kDocAggregate
 
-inline constexpr char kDocEntry[] = "e";
-inline constexpr char kDocQuestion[] = "q";
-inline constexpr char kDocAggregate[] = "a";
 
 // Boolean terms.
 inline constexpr std::string_view kKindEntry = "XKe";     // marks entry documents

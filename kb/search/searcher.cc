@@ -80,14 +80,14 @@ double Idf(Xapian::Database& db, const std::string& term, double docs) {
 
 }  // namespace
 
-Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, std::unique_ptr<Pool> pool, int64_t entry_count)
-    : analyzer_(std::move(analyzer)), pool_(std::move(pool)), entry_count_(entry_count) {}
+Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool,
+                   int64_t entry_count)
+    : analyzer_(std::move(analyzer)), rules_(std::move(rules)), pool_(std::move(pool)), entry_count_(entry_count) {}
 Searcher::~Searcher() = default;
 
 Result<std::unique_ptr<Searcher>> Searcher::Open(const std::string& gen_dir) {
-  auto config = ReadAnalysisConfig(gen_dir);
-  if (!config.ok()) return config.status();
-  auto analyzer = Analyzer::Create(AnalyzerOptionsFor(*config));
+  ContentConfig config = ReadAnalysisConfig(gen_dir);
+  auto analyzer = Analyzer::Create(AnalyzerOptionsFor(config));
   if (!analyzer.ok()) return analyzer.status();
   std::string db_path = (std::filesystem::path(gen_dir) / kGenerationDb).string();
   try {
@@ -95,7 +95,9 @@ Result<std::unique_ptr<Searcher>> Searcher::Open(const std::string& gen_dir) {
     auto db = pool->Acquire();
     int64_t entries = db->get_termfreq(std::string(schema::kKindEntry));
     pool->Release(std::move(db));
-    return std::unique_ptr<Searcher>(new Searcher(std::move(analyzer).value(), std::move(pool), entries));
+    QueryRules rules = QueryRules::Parse(config, **analyzer);
+    return std::unique_ptr<Searcher>(
+        new Searcher(std::move(analyzer).value(), std::move(rules), std::move(pool), entries));
   } catch (const Xapian::Error& e) {
     return Status::DataLoss("cannot open index " + db_path + ": " + e.get_description());
   }
@@ -116,37 +118,38 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
     enquire.set_weighting_scheme(Xapian::BM25Weight(options.ranking.bm25_k1, 0, 1, options.ranking.bm25_b, 0.5));
     Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(options.ranking.pool));
 
-    // Fuse documents by entry: the best of each kind (both Chinese scripts share an id).
+    // Fuse documents by entry id (both Chinese scripts share one): the best of each kind. The docid
+    // says which entry and kind a document is (schema.h), so no document is read here.
     struct Fused {
       double question = 0, aggregate = 0, body = 0;
       Xapian::MSetIterator best;  // best question document, else best document
       bool has_question = false;
       double total() const { return question + aggregate + body; }
     };
-    std::unordered_map<std::string, Fused> by_id;
-    std::vector<std::string> order;
+    std::unordered_map<Xapian::docid, Fused> by_id;
+    std::vector<Xapian::docid> order;
     for (auto it = mset.begin(); it != mset.end(); ++it) {
-      Xapian::Document doc = it.get_document();
-      std::string id = doc.get_value(schema::kSlotId);
-      std::string kind = doc.get_value(schema::kSlotKind);
-      auto [f, inserted] = by_id.try_emplace(id);
+      Xapian::docid did = *it;
+      auto [f, inserted] = by_id.try_emplace(schema::IdOrdinalOf(did));
       if (inserted) {
-        order.push_back(id);
+        order.push_back(f->first);
         f->second.best = it;
       }
       Fused& fused = f->second;
       double w = it.get_weight();
-      if (kind == schema::kDocQuestion) {
+      Xapian::docid slot = schema::SlotOf(did);
+      if (slot >= schema::kFirstQuestionSlot) {
         if (w > fused.question) fused.question = w;
         if (!fused.has_question) fused.best = it;
         fused.has_question = true;
-      } else if (kind == schema::kDocAggregate) {
+      } else if (slot == schema::kAggregateSlot) {
         fused.aggregate = std::max(fused.aggregate, w);
       } else {
         fused.body = std::max(fused.body, w);
       }
     }
-    std::sort(order.begin(), order.end(), [&](const std::string& a, const std::string& b) {
+    // Ordinals follow id order, so equal scores are broken by id.
+    std::sort(order.begin(), order.end(), [&](Xapian::docid a, Xapian::docid b) {
       double ta = by_id[a].total(), tb = by_id[b].total();
       return ta != tb ? ta > tb : a < b;
     });
@@ -160,11 +163,11 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
       weight_of[t.term] = w;
       query_total += w;
     }
-    for (const std::string& id : order) {
-      const Fused& fused = by_id[id];
+    for (Xapian::docid ordinal : order) {
+      const Fused& fused = by_id[ordinal];
       Xapian::Document doc = fused.best.get_document();
       Candidate c;
-      c.id = id;
+      c.id = doc.get_value(schema::kSlotId);
       c.locale = ParseLocale(doc.get_value(schema::kSlotLocale)).value_or(Locale::kZhHans);
       c.score = fused.total();
       c.question_match = fused.has_question;

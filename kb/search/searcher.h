@@ -10,6 +10,7 @@
 
 #include "kb/content/entry.h"
 #include "kb/search/query_builder.h"
+#include "kb/search/query_rules.h"
 #include "kb/status.h"
 #include "kb/text/analyzer.h"
 
@@ -48,13 +49,15 @@ class Searcher {
   Result<std::optional<Entry>> LoadEntry(const std::string& id, Locale locale) const;
 
   const Analyzer& analyzer() const { return *analyzer_; }
+  const QueryRules& rules() const { return rules_; }
   int64_t entry_count() const { return entry_count_; }
 
  private:
   class Pool;
   class Borrowed;
-  Searcher(std::unique_ptr<Analyzer> analyzer, std::unique_ptr<Pool> pool, int64_t entry_count);
+  Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool, int64_t entry_count);
   std::unique_ptr<Analyzer> analyzer_;
+  QueryRules rules_;
   std::unique_ptr<Pool> pool_;
   int64_t entry_count_ = 0;
 };

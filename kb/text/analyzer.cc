@@ -3,6 +3,9 @@
 
 #include <unicode/uchar.h>
 
+#include <algorithm>
+#include <sstream>
+
 #include "kb/text/segmenter.h"
 
 namespace kefu {
@@ -89,7 +92,18 @@ Analyzer::~Analyzer() = default;
 Result<std::unique_ptr<Analyzer>> Analyzer::Create(const AnalyzerOptions& options) {
   auto normalizer = Normalizer::Create(options.normalizer);
   if (!normalizer.ok()) return normalizer.status();
-  return std::unique_ptr<Analyzer>(new Analyzer(options, std::move(normalizer).value()));
+  std::unique_ptr<Analyzer> analyzer(new Analyzer(options, std::move(normalizer).value()));
+  std::istringstream lines(options.dictionary);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::u32string word = analyzer->normalizer_->Normalize(line, ScriptHint::kSimplified).text;
+    while (!word.empty() && !IsHan(word.back())) word.pop_back();  // trailing spaces, \r
+    if (word.size() < 2 || !std::all_of(word.begin(), word.end(), IsHan)) continue;  // Han words only
+    analyzer->dictionary_max_len_ = std::max(analyzer->dictionary_max_len_, word.size());
+    analyzer->dictionary_.insert(std::move(word));
+  }
+  return analyzer;
 }
 
 NormalizedText Analyzer::Normalize(std::string_view text, ScriptHint hint) const {
@@ -109,8 +123,16 @@ std::vector<Token> Analyzer::Analyze(std::string_view input, ScriptHint hint) co
       size_t j = i + 1;
       while (j < text.size() && IsHan(text[j])) ++j;
       std::u32string_view run = std::u32string_view(text).substr(i, j - i);
-      for (auto [wb, we] : SegmentHanRun(run)) {
+      std::vector<std::pair<size_t, size_t>> words = SegmentHanRun(run);
+      for (auto [wb, we] : words) {
         sink.Emit(i + wb, i + we, TokenKind::kHanWord, position + static_cast<uint32_t>(wb));
+      }
+      for (size_t k = 0; !dictionary_.empty() && k + 1 < run.size(); ++k) {
+        for (size_t len = std::min(dictionary_max_len_, run.size() - k); len >= 2; --len) {
+          if (dictionary_.count(std::u32string(run.substr(k, len))) == 0) continue;
+          if (std::find(words.begin(), words.end(), std::pair{k, k + len}) != words.end()) continue;
+          sink.Emit(i + k, i + k + len, TokenKind::kHanWord, position + static_cast<uint32_t>(k));
+        }
       }
       if (options_.han_bigrams) {
         for (size_t k = 0; k + 1 < run.size(); ++k) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "kb/status.h"
@@ -33,6 +34,9 @@ struct AnalyzerOptions {
   NormalizerOptions normalizer;
   // Emit Han character bigrams besides ICU words. Default: true.
   bool han_bigrams = true;
+  // Editors' domain words, one per line ('#' comments): every occurrence inside a Han run is also
+  // emitted as a word, whatever ICU made of it (ICU splits 退货 in 退货运费). Default: none.
+  std::string dictionary;
 };
 
 class Analyzer {
@@ -50,6 +54,8 @@ class Analyzer {
   Analyzer(const AnalyzerOptions& options, std::unique_ptr<Normalizer> normalizer);
   AnalyzerOptions options_;
   std::unique_ptr<Normalizer> normalizer_;
+  std::unordered_set<std::u32string> dictionary_;  // folded like the text
+  size_t dictionary_max_len_ = 0;
 };
 
 // Tokens as one string for tests and --explain: "word han:词 bi:词语", in order.

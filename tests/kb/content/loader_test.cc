@@ -118,6 +118,22 @@ TEST(Loader, ReadsJsonLinesInTheEvaluationSchema) {
   EXPECT_EQ(lines[4], dir.Path("bulk.jsonl") + ":6: error: not a JSON object");
 }
 
+TEST(Loader, ChecksTheConfigurationFilesWithTheirLines) {
+  TempDir dir;
+  dir.Write("zh-Hans/refunds/refund-time.md", kRefundTime);
+  dir.Write("variants.txt", "# comment\n帐号 账号\nonly-one\n");
+  dir.Write("synonyms.txt", "退款, 退钱\nlonely\n");
+  dir.Write("pins.txt", "多久退款\trefund-time\n人工\tno-such-entry\nno tab here\n");
+  LoadResult r = LoadContentDir(dir.path());
+  std::vector<std::string> lines = Lines(r);
+  ASSERT_EQ(lines.size(), 4u) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines[0], dir.Path("variants.txt") + ":3: error: expected 'FROM TO' (two words separated by a space)");
+  EXPECT_EQ(lines[1], dir.Path("synonyms.txt") + ":2: error: a synonym line needs two or more words separated by commas");
+  EXPECT_EQ(lines[2], dir.Path("pins.txt") + ":2: error: pinned entry 'no-such-entry' does not exist or is a draft");
+  EXPECT_EQ(lines[3], dir.Path("pins.txt") + ":3: error: expected 'QUESTION<TAB>ENTRY-ID'");
+  EXPECT_NE(r.config.synonyms.find("退钱"), std::string::npos);
+}
+
 TEST(Loader, ValidatesIds) {
   EXPECT_TRUE(IsValidEntryId("clinc150:translate"));
   EXPECT_TRUE(IsValidEntryId("A.b_c-1"));

@@ -167,6 +167,83 @@ Entry MakeEntry(const std::string& id, const std::string& title) {
   return e;
 }
 
+KnowledgeBaseOptions OptionsFor(const TempDir& dir) {
+  KnowledgeBaseOptions options;
+  options.index_dir = dir.path();
+  return options;
+}
+
+std::vector<std::string> Ids(const SearchResult& r) {
+  std::vector<std::string> ids;
+  for (const auto& hit : r.hits) ids.push_back(hit.id);
+  return ids;
+}
+
+TEST(QueryRules, SynonymsFindEntriesWrittenWithAnotherWord) {
+  std::vector<Entry> entries = {MakeEntry("refund-time", "How long does a refund take?"),
+                                MakeEntry("cancel", "How do I cancel an order?")};
+  SearchRequest request;
+  request.query = "money back";
+  for (bool with_synonyms : {false, true}) {
+    TempDir dir;
+    IndexBuildOptions options;
+    options.index_dir = dir.path();
+    if (with_synonyms) options.analysis.synonyms = "refund, money back, reimbursement\n";
+    ASSERT_TRUE(BuildIndex(entries, options).ok());
+    auto kb = KnowledgeBase::Open(OptionsFor(dir));
+    ASSERT_TRUE(kb.ok());
+    auto r = (*kb)->Search(request);
+    ASSERT_TRUE(r.ok());
+    bool found = !r->hits.empty() && r->hits[0].id == "refund-time";
+    EXPECT_EQ(found, with_synonyms) << ::testing::PrintToString(Ids(*r));
+  }
+}
+
+TEST(QueryRules, PinnedQuestionsAnswerWithTheirEntryFirst) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  options.analysis.pins = "Talk to a person!\tcontact\n人工客服\tcontact\n";
+  ASSERT_TRUE(BuildIndex({MakeEntry("contact", "How do I contact customer service?"),
+                          MakeEntry("person", "Can I change the person receiving my order?")},
+                         options)
+                  .ok());
+  auto kb = KnowledgeBase::Open(OptionsFor(dir));
+  ASSERT_TRUE(kb.ok());
+  SearchRequest request;
+  request.query = "talk to a PERSON";  // case and punctuation do not matter
+  auto r = (*kb)->Search(request);
+  ASSERT_TRUE(r.ok());
+  ASSERT_FALSE(r->hits.empty());
+  EXPECT_EQ(r->hits[0].id, "contact");
+  EXPECT_TRUE(r->hits[0].pinned);
+  EXPECT_DOUBLE_EQ(r->confidence, 1.0);
+  std::vector<std::string> ids = Ids(*r);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), "contact"), 1);
+  request.query = "talk to a person about my order";  // not the pinned question
+  r = (*kb)->Search(request);
+  ASSERT_TRUE(r.ok());
+  for (const auto& hit : r->hits) EXPECT_FALSE(hit.pinned);
+}
+
+TEST(QueryRules, EditingSynonymsOrPinsReusesEveryEntryButTheDictionaryDoesNot) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  std::vector<Entry> entries = {MakeEntry("a", "alpha question"), MakeEntry("b", "beta question")};
+  ASSERT_TRUE(BuildIndex(entries, options).ok());
+  options.analysis.synonyms = "alpha, first\n";
+  options.analysis.pins = "first one\ta\n";
+  auto edited = BuildIndex(entries, options);
+  ASSERT_TRUE(edited.ok());
+  EXPECT_EQ(edited->reused, 2);
+  EXPECT_EQ(edited->analysed, 0);
+  options.analysis.dictionary = "退货\n";
+  auto redone = BuildIndex(entries, options);
+  ASSERT_TRUE(redone.ok());
+  EXPECT_EQ(redone->analysed, 2);
+}
+
 TEST(Generations, SwitchKeepTwoAndReuseUnchangedEntries) {
   TempDir dir;
   IndexBuildOptions options;

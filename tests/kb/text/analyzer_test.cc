@@ -84,6 +84,16 @@ TEST_F(AnalyzerTest, OffsetsPointAtTheOriginalText) {
   }
 }
 
+TEST(AnalyzerDictionary, AddsEditorsWordsThatIcuSplits) {
+  AnalyzerOptions options;
+  options.dictionary = "# domain words\n退货\n運費\nnot-han\n";
+  auto analyzer = Analyzer::Create(options);
+  ASSERT_TRUE(analyzer.ok());
+  // 運費 is folded like the text; 退货 and 运费 are added beside ICU's 退/货运/费.
+  EXPECT_EQ(FormatTokens((*analyzer)->Analyze("退貨運費誰承擔")),
+            "han:退 han:货运 han:费 han:谁 han:承担 han:退货 han:运费 bi:退货 bi:货运 bi:运费 bi:费谁 bi:谁承 bi:承担");
+}
+
 TEST_F(AnalyzerTest, DetectsTraditionalScript) {
   EXPECT_TRUE(analyzer_->Normalize("我的帳號被盜了").had_traditional);
   EXPECT_FALSE(analyzer_->Normalize("我的账号被盗了").had_traditional);
