@@ -215,6 +215,8 @@ int main(int argc, char** argv) {
         {"bigram_weight", &kb_options.ranking.bigram_weight},
         {"aggregate_weight", &kb_options.ranking.aggregate_weight},
         {"body_weight", &kb_options.ranking.body_weight},
+        {"pair_weight", &kb_options.ranking.pair_weight},
+        {"synonym_weight", &kb_options.ranking.synonym_weight},
         {"bm25_k1", &kb_options.ranking.bm25_k1},
         {"bm25_b", &kb_options.ranking.bm25_b},
         {"answer_threshold", &kb_options.policy.answer_threshold},

@@ -69,9 +69,14 @@ void AddBooleanTerms(const Entry& e, const std::string& key, Xapian::Document* d
 }
 
 // Adds the terms of `text`; positions only where asked (question documents, for phrase matching).
+// Questions also get word-pair terms (phrase evidence); bodies do not.
 void IndexText(const Analyzer& analyzer, std::string_view text, ScriptHint hint, std::string_view prefix,
-               bool positions, Xapian::termpos base, Xapian::Document* doc) {
-  for (const Token& token : analyzer.Analyze(text, hint)) {
+               bool positions, Xapian::termpos base, Xapian::Document* doc, bool pairs = false) {
+  std::vector<Token> tokens = analyzer.Analyze(text, hint);
+  if (pairs) {
+    for (const std::string& pair : PairTermsOf(tokens)) doc->add_term(std::string(prefix) + pair);
+  }
+  for (const Token& token : tokens) {
     std::string term = TermOf(token);
     if (term.empty()) continue;
     term.insert(0, prefix);
@@ -108,7 +113,7 @@ void AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::string& k
     doc.set_data(*questions[i]);
     doc.add_boolean_term(std::string(schema::kKindQuestion));
     AddBooleanTerms(e, key, &doc);
-    IndexText(analyzer, *questions[i], hint, "", true, 0, &doc);
+    IndexText(analyzer, *questions[i], hint, "", true, 0, &doc, true);
     db->replace_document(base + schema::kFirstQuestionSlot + static_cast<Xapian::docid>(i), doc);
   }
   db->replace_document(base + schema::kAggregateSlot, aggregate);

@@ -31,7 +31,13 @@ std::vector<QueryTerm> QueryTermsOf(const std::vector<Token>& tokens, const Rank
     bool is_stop = options.drop_stop_words && token.kind != TokenKind::kHanBigram && StopWords().count(term) != 0;
     (is_stop ? stop : terms).push_back({std::move(term), token.kind, weight});
   }
-  return terms.empty() ? stop : terms;
+  if (terms.empty()) terms = std::move(stop);
+  if (options.pair_weight > 0) {
+    for (std::string& pair : PairTermsOf(tokens)) {
+      if (seen.insert(pair).second) terms.push_back({std::move(pair), TokenKind::kWord, options.pair_weight, true});
+    }
+  }
+  return terms;
 }
 
 Xapian::Query BuildTextQuery(const std::vector<QueryTerm>& terms, const RankingOptions& options) {

@@ -18,6 +18,7 @@ struct QueryTerm {
   std::string term;  // without field prefix (see terms.h)
   TokenKind kind = TokenKind::kWord;
   double weight = 1;  // the query-side weight of this term
+  bool pair = false;  // a word-pair term: ranking evidence, left out of coverage features
 };
 
 

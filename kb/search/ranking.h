@@ -15,6 +15,9 @@ struct RankingOptions {
   double bm25_k1 = 1.0;
   // BM25 length normalisation, 0..1. Default: 0.75.
   double bm25_b = 0.75;
+  // Weight of adjacent word pairs (phrase evidence, question documents only) relative to single
+  // words; 0 turns them off. Default: 0.3.
+  double pair_weight = 0.3;
   // Weight of the terms a synonym adds, relative to the question's own. Default: 0.8.
   double synonym_weight = 0.8;
   // Leave function words (the, my, 的, 吗...) out of queries that have other words. Default: true.

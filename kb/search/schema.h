@@ -16,7 +16,7 @@
 namespace kefu::schema {
 
 // Bumped whenever analysis or layout changes: older generations are then rebuilt, not reused.
-inline constexpr int kLayoutVersion = 3;
+inline constexpr int kLayoutVersion = 4;
 
 // Document ids encode what a document is, so ranking never reads documents it does not return:
 //   docid = id_ordinal * kDocsPerId + locale_index * kDocsPerLocale + slot
@@ -50,6 +50,7 @@ inline constexpr std::string_view kAudiencePrefix = "A";  // + "public" | "inter
 
 // Free-text terms.
 inline constexpr std::string_view kBigramPrefix = "B";  // Han character bigrams
+inline constexpr std::string_view kPairPrefix = "P";    // adjacent word pairs (terms.h)
 inline constexpr std::string_view kBodyPrefix = "XB";   // entry documents' title, tags and body terms
 inline constexpr std::string_view kAggregatePrefix = "XA";  // aggregate documents' terms
 

@@ -159,6 +159,7 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
     std::unordered_map<std::string, double> weight_of;  // term -> query weight * idf
     double query_total = 0;
     for (const QueryTerm& t : terms) {
+      if (t.pair) continue;
       double w = t.weight * Idf(*db, t.term, question_docs);
       weight_of[t.term] = w;
       query_total += w;
@@ -186,8 +187,8 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
         c.matched_text = doc.get_data();
         double doc_total = 0;
         for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
-          if (t.get_wdf() == 0) continue;  // boolean filter terms
           std::string term = *t;
+          if (t.get_wdf() == 0 || term.rfind(schema::kPairPrefix, 0) == 0) continue;  // filters, pairs
           bool bigram = term.rfind(schema::kBigramPrefix, 0) == 0;
           doc_total += (bigram ? options.ranking.bigram_weight : 1.0) * Idf(*db, term, question_docs);
         }

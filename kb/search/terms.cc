@@ -25,6 +25,26 @@ std::string StemWord(std::string_view word) {
   return stemmer(std::string(word));
 }
 
+std::vector<std::string> PairTermsOf(const std::vector<Token>& tokens) {
+  std::vector<std::string> pairs;
+  const Token* previous = nullptr;
+  for (const Token& t : tokens) {
+    if (t.kind != TokenKind::kWord) {
+      previous = nullptr;
+      continue;
+    }
+    if (previous != nullptr && previous->position == t.position) continue;  // parts of a mixed word
+    if (previous != nullptr && previous->position + 1 == t.position) {
+      std::string pair = schema::Term(schema::kPairPrefix, TermOf(*previous));
+      pair += ' ';
+      pair += TermOf(t);
+      if (pair.size() <= kMaxTermBytes) pairs.push_back(std::move(pair));
+    }
+    previous = &t;
+  }
+  return pairs;
+}
+
 std::string TermOf(const Token& token) {
   if (token.text.size() > kMaxTermBytes) return "";
   switch (token.kind) {

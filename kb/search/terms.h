@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kb/text/analyzer.h"
 
@@ -11,6 +12,10 @@ namespace kefu {
 
 // The term of a token without field prefix; empty when the token cannot be a term (too long).
 std::string TermOf(const Token& token);
+
+// Terms for adjacent word pairs ("P" + stem + " " + stem): phrase evidence ("top up", "card
+// arrive") that single words lose. Han text needs none: its bigrams already are pairs.
+std::vector<std::string> PairTermsOf(const std::vector<Token>& tokens);
 
 // The Snowball English stem of a lower-cased word; words with digits, '@' or '.' are returned unchanged.
 std::string StemWord(std::string_view word);

@@ -117,6 +117,17 @@ TEST(Terms, StemsEnglishButNotCodes) {
   EXPECT_EQ(StemWord("li.na@example.com"), "li.na@example.com");
 }
 
+TEST(Terms, PairsAdjacentWordsButNotTheirParts) {
+  auto analyzer = Analyzer::Create({});
+  ASSERT_TRUE(analyzer.ok());
+  std::string pairs;
+  for (const std::string& p : PairTermsOf((*analyzer)->Analyze("Top up iPhone15 cards, 退款 fast"))) {
+    pairs += p + "|";
+  }
+  // "fast" follows Han text, so it pairs with nothing; "iphone15"'s parts do not pair.
+  EXPECT_EQ(pairs, "Ptop up|Pup iphone15|Piphone15 card|");
+}
+
 TEST(ScriptConversion, ConvertsForDisplay) {
   auto analyzer = Analyzer::Create({});
   ASSERT_TRUE(analyzer.ok());
