@@ -57,19 +57,28 @@ void SetLogSink(LogSink sink) {
   g_sink = std::move(sink);
 }
 
-LogLine::LogLine(LogLevel level, std::string_view component) : level_(level) {
-  stream_ << Timestamp() << ' ' << LogLevelName(level) << ' ' << component << ' ';
-}
+namespace {
 
-LogLine::~LogLine() {
-  std::string line = stream_.str();
+void Emit(LogLevel level, std::string line) {
   std::lock_guard<std::mutex> lock(g_sink_mu);
   if (g_sink) {
-    g_sink(level_, line);
+    g_sink(level, line);
   } else {
     line += '\n';
     std::fwrite(line.data(), 1, line.size(), stderr);
   }
 }
+
+}  // namespace
+
+void LogRaw(LogLevel level, std::string_view line) {
+  if (LogEnabled(level)) Emit(level, std::string(line));
+}
+
+LogLine::LogLine(LogLevel level, std::string_view component) : level_(level) {
+  stream_ << Timestamp() << ' ' << LogLevelName(level) << ' ' << component << ' ';
+}
+
+LogLine::~LogLine() { Emit(level_, stream_.str()); }
 
 }  // namespace kefu

@@ -21,6 +21,10 @@ bool LogEnabled(LogLevel level);
 using LogSink = std::function<void(LogLevel, std::string_view line)>;
 void SetLogSink(LogSink sink);  // nullptr restores stderr
 
+// Emits `line` exactly as given (no timestamp, level or component), when `level` is enabled: for
+// machine-read lines such as the JSON access log.
+void LogRaw(LogLevel level, std::string_view line);
+
 // Collects one line and emits it on destruction.
 class LogLine {
  public:

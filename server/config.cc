@@ -1,7 +1,13 @@
-// Parsing argv into ServerConfig; every problem is collected, none stops the parse.
+// Reading the configuration: defaults < YAML file < KEFU_* environment < flags, through one table
+// of settings; every problem is collected, none stops the parse.
 #include "server/config.h"
 
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cmath>
 #include <functional>
 #include <initializer_list>
 #include <sstream>
@@ -11,6 +17,8 @@ namespace kefu::server {
 namespace {
 
 constexpr int kMaxThreads = 1024;
+constexpr int kMaxBacklog = 65535;
+constexpr char kMask[] = "***";
 
 // Joins message parts. (Also sidesteps g++ 12's false -Wrestrict on `"literal" +
 // std::string(...)`.)
@@ -27,64 +35,225 @@ bool ParseInt(std::string_view text, int* value) {
   return ec == std::errc() && ptr == end;
 }
 
-// A flag that takes a value: applies it to the config, returning an error message or "".
-struct ValueFlag {
+bool ParseDouble(std::string_view text, double* value) {
+  if (text.empty()) return false;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, *value);
+  return ec == std::errc() && ptr == end && std::isfinite(*value);
+}
+
+std::string_view Trim(std::string_view s) {
+  const char* ws = " \t\r\n";
+  size_t b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(ws) - b + 1);
+}
+
+// "a, b,,c" -> {"a", "b", "c"}.
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view item = Trim(text.substr(0, comma));
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::string JoinList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += ',';
+    out += item;
+  }
+  return out;
+}
+
+std::string FormatNumber(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+// One setting: its snake_case name (the file key; the flag and variable derive from it), how to
+// apply a text value (returning a problem or ""), and how to show the current value.
+struct Setting {
   std::string_view name;
+  std::string_view value_name;  // in --help: DIR, N, ...
+  std::string_view help;
   std::function<std::string(std::string_view value, ServerConfig& config)> apply;
+  std::function<std::string(const ServerConfig& config)> show;
 };
 
-const std::vector<ValueFlag>& ValueFlags() {
-  static const std::vector<ValueFlag> flags = {
-      {"--index",
+std::function<std::string(std::string_view, ServerConfig&)> IntSetting(int ServerConfig::*field) {
+  return [field](std::string_view v, ServerConfig& c) {
+    if (!ParseInt(v, &(c.*field))) return Cat({"'", v, "' is not an integer"});
+    return std::string();
+  };
+}
+
+// The table, in --help order.
+const std::vector<Setting>& Settings() {
+  static const std::vector<Setting> settings = {
+      {"index", "DIR", "index directory built by kefu-indexer",
        [](std::string_view v, ServerConfig& c) {
          c.index_dir = v;
          return std::string();
-       }},
-      {"--db",
+       },
+       [](const ServerConfig& c) { return c.index_dir; }},
+      {"db", "FILE", "SQLite database for conversations",
        [](std::string_view v, ServerConfig& c) {
          c.db_path = v;
          return std::string();
-       }},
-      {"--content",
+       },
+       [](const ServerConfig& c) { return c.db_path; }},
+      {"listen", "HOST:PORT", "address to listen on; port 0 picks a free port",
+       [](std::string_view v, ServerConfig& c) {
+         std::string error;
+         ParseListenAddress(v, &c.host, &c.port, &error);
+         return error;
+       },
+       [](const ServerConfig& c) { return FormatHostPort(c.host, c.port); }},
+      {"content", "DIR", "content directory, for reindexing",
        [](std::string_view v, ServerConfig& c) {
          c.content_dir = v;
          return std::string();
-       }},
-      {"--listen",
-       [](std::string_view v, ServerConfig& c) {
-         std::string error;
-         if (!ParseListenAddress(v, &c.host, &c.port, &error)) return Cat({"--listen: ", error});
-         return std::string();
-       }},
-      {"--log-level",
+       },
+       [](const ServerConfig& c) { return c.content_dir; }},
+      {"log_level", "LEVEL", "debug, info, warn or error",
        [](std::string_view v, ServerConfig& c) {
          if (!ParseLogLevel(v, &c.log_level)) {
-           return Cat({"--log-level: '", v, "' is not one of debug, info, warn, error"});
+           return Cat({"'", v, "' is not one of debug, info, warn, error"});
          }
          return std::string();
-       }},
-      {"--threads",
+       },
+       [](const ServerConfig& c) { return std::string(LogLevelName(c.log_level)); }},
+      {"threads", "N", "worker threads; each open keep-alive connection holds one",
+       IntSetting(&ServerConfig::threads),
+       [](const ServerConfig& c) { return std::to_string(c.threads); }},
+      {"rate_limit", "PER_SECOND",
+       "requests per second per client on public routes; 0 turns rate limiting off",
        [](std::string_view v, ServerConfig& c) {
-         if (!ParseInt(v, &c.threads)) {
-           return Cat({"--threads: '", v, "' is not an integer"});
-         }
+         if (!ParseDouble(v, &c.rate_limit)) return Cat({"'", v, "' is not a number"});
          return std::string();
-       }},
+       },
+       [](const ServerConfig& c) { return FormatNumber(c.rate_limit); }},
+      {"rate_burst", "N", "requests a client may make at once before the rate applies",
+       IntSetting(&ServerConfig::rate_burst),
+       [](const ServerConfig& c) { return std::to_string(c.rate_burst); }},
+      {"trusted_proxies", "IP,IP",
+       "reverse proxies whose X-Forwarded-For (first address) names the client",
+       [](std::string_view v, ServerConfig& c) {
+         c.trusted_proxies = SplitList(v);
+         return std::string();
+       },
+       [](const ServerConfig& c) { return JoinList(c.trusted_proxies); }},
+      {"cors_origins", "ORIGIN,ORIGIN",
+       "browser origins allowed to call the API, e.g. https://shop.example.com",
+       [](std::string_view v, ServerConfig& c) {
+         c.cors_origins = SplitList(v);
+         return std::string();
+       },
+       [](const ServerConfig& c) { return JoinList(c.cors_origins); }},
+      {"listen_backlog", "N", "pending-connection queue of the listening socket",
+       IntSetting(&ServerConfig::listen_backlog),
+       [](const ServerConfig& c) { return std::to_string(c.listen_backlog); }},
   };
-  return flags;
+  return settings;
 }
 
-const ValueFlag* FindValueFlag(std::string_view name) {
-  for (const ValueFlag& flag : ValueFlags()) {
-    if (flag.name == name) return &flag;
+std::string FlagName(std::string_view name) {
+  std::string flag = "--";
+  for (char c : name) flag += c == '_' ? '-' : c;
+  return flag;
+}
+
+std::string EnvName(std::string_view name) {
+  std::string env = "KEFU_";
+  for (char c : name) env += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return env;
+}
+
+const Setting* FindSetting(std::string_view name) {
+  for (const Setting& s : Settings()) {
+    if (s.name == name) return &s;
   }
   return nullptr;
 }
 
+const Setting* FindFlag(std::string_view flag) {
+  for (const Setting& s : Settings()) {
+    if (FlagName(s.name) == flag) return &s;
+  }
+  return nullptr;
+}
+
+void Apply(const Setting& setting, std::string_view value, std::string_view source,
+           CommandLine* out) {
+  if (std::string error = setting.apply(value, out->config); !error.empty()) {
+    out->errors.push_back(Cat({source, ": ", error}));
+  }
+}
+
+// The YAML file: a map of setting names to scalars (or, for lists, sequences of scalars).
+void ApplyFile(const std::string& path, CommandLine* out) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    out->errors.push_back(Cat({path, ": cannot read: ", e.what()}));
+    return;
+  }
+  if (root.IsNull()) return;  // an empty file
+  if (!root.IsMap()) {
+    out->errors.push_back(Cat({path, ": not a map of setting: value"}));
+    return;
+  }
+  for (const auto& item : root) {
+    const std::string key = item.first.IsScalar() ? item.first.Scalar() : std::string("?");
+    const std::string source = Cat({path, ": ", key});
+    const Setting* setting = FindSetting(key);
+    if (setting == nullptr) {
+      out->errors.push_back(Cat({source, ": unknown setting (see kefu-server --help)"}));
+      continue;
+    }
+    const YAML::Node& value = item.second;
+    if (value.IsScalar() || value.IsNull()) {
+      Apply(*setting, value.IsNull() ? "" : value.Scalar(), source, out);
+    } else if (value.IsSequence()) {
+      std::vector<std::string> items;
+      bool scalars = true;
+      for (const YAML::Node& v : value) {
+        scalars = scalars && v.IsScalar();
+        if (v.IsScalar()) items.push_back(v.Scalar());
+      }
+      if (!scalars) {
+        out->errors.push_back(Cat({source, ": a list may only hold plain values"}));
+        continue;
+      }
+      Apply(*setting, JoinList(items), source, out);
+    } else {
+      out->errors.push_back(Cat({source, ": expected a value or a list"}));
+    }
+  }
+}
+
 }  // namespace
 
-CommandLine ParseCommandLine(const std::vector<std::string>& args) {
+CommandLine ParseCommandLine(const std::vector<std::string>& args, const Environment& env) {
   CommandLine out;
+  // The flags are read first, in order, and applied last: the file they may name and the
+  // environment come before them. A flag either carries a value or a problem.
+  struct Flag {
+    const Setting* setting = nullptr;
+    std::string name;
+    std::string value;
+    std::string error;
+  };
+  std::vector<Flag> flags;
+  if (auto it = env.find("KEFU_CONFIG"); it != env.end()) out.config_file = it->second;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -92,7 +261,7 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
       continue;
     }
     if (arg.substr(0, 2) != "--") {
-      out.errors.push_back(Cat({"unexpected argument '", arg, "'"}));
+      flags.push_back({.error = Cat({"unexpected argument '", arg, "'"})});
       continue;
     }
     std::string_view name = arg;
@@ -103,20 +272,35 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
       value = arg.substr(eq + 1);
       has_value = true;
     }
-    const ValueFlag* flag = FindValueFlag(name);
-    if (flag == nullptr) {
-      out.errors.push_back(Cat({"unknown flag '", name, "'"}));
+    const Setting* setting = FindFlag(name);
+    if (setting == nullptr && name != "--config") {
+      flags.push_back({.error = Cat({"unknown flag '", name, "'"})});
       continue;
     }
     if (!has_value) {
       if (i + 1 >= args.size()) {
-        out.errors.push_back(std::string(name) + " needs a value");
+        flags.push_back({.error = Cat({name, " needs a value"})});
         continue;
       }
       value = args[++i];
     }
-    if (std::string error = flag->apply(value, out.config); !error.empty()) {
-      out.errors.push_back(std::move(error));
+    if (setting == nullptr) {
+      out.config_file = value;
+    } else {
+      flags.push_back({.setting = setting, .name = std::string(name), .value = std::string(value)});
+    }
+  }
+
+  if (!out.config_file.empty()) ApplyFile(out.config_file, &out);
+  for (const Setting& setting : Settings()) {
+    const std::string name = EnvName(setting.name);
+    if (auto it = env.find(name); it != env.end()) Apply(setting, it->second, name, &out);
+  }
+  for (const Flag& flag : flags) {
+    if (flag.setting == nullptr) {
+      out.errors.push_back(flag.error);
+    } else {
+      Apply(*flag.setting, flag.value, flag.name, &out);
     }
   }
   for (std::string& problem : Validate(out.config)) out.errors.push_back(std::move(problem));
@@ -134,6 +318,22 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   }
   if (config.threads < 1 || config.threads > kMaxThreads) {
     problems.push_back(Cat({"--threads must be in 1..", std::to_string(kMaxThreads)}));
+  }
+  if (config.rate_limit < 0) problems.push_back("--rate-limit must not be negative");
+  if (config.rate_limit > 0 && config.rate_burst < 1) {
+    problems.push_back("--rate-burst must be at least 1 when rate limiting is on");
+  }
+  if (config.listen_backlog < 1 || config.listen_backlog > kMaxBacklog) {
+    problems.push_back(Cat({"--listen-backlog must be in 1..", std::to_string(kMaxBacklog)}));
+  }
+  for (const std::string& origin : config.cors_origins) {
+    // An origin is what browsers send: scheme://host[:port], no path. "*" would defeat the list.
+    const bool has_scheme = origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;
+    const size_t host_at = origin.find("://") + 3;
+    if (!has_scheme || origin.size() <= host_at || origin.find('/', host_at) != std::string::npos) {
+      problems.push_back(
+          Cat({"--cors-origins: '", origin, "' is not an origin like https://shop.example.com"}));
+    }
   }
   return problems;
 }
@@ -190,24 +390,44 @@ std::string FormatHostPort(std::string_view host, int port) {
   return out;
 }
 
+bool IsSecretSetting(std::string_view name) {
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view word : {"token", "secret", "password"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string FormatEffectiveConfig(const ServerConfig& config) {
+  std::string out;
+  for (const Setting& s : Settings()) {
+    if (!out.empty()) out += ' ';
+    out += s.name;
+    out += '=';
+    out += IsSecretSetting(s.name) ? std::string(kMask) : s.show(config);
+  }
+  return out;
+}
+
 std::string Usage() {
-  const ServerConfig d;
+  const ServerConfig defaults;
   std::ostringstream out;
-  out << "usage: kefu-server [--index DIR] [--db FILE] [--listen HOST:PORT] [--content DIR]\n"
-      << "                   [--log-level LEVEL] [--threads N] [--help]\n\n"
+  out << "usage: kefu-server [--config FILE] [--SETTING VALUE ...] [--help]\n\n"
       << "Serves the Kefu knowledge base over HTTP. Prints 'listening on http://HOST:PORT' when\n"
       << "ready and stops gracefully on SIGTERM or SIGINT.\n\n"
-      << "  --index DIR         index directory built by kefu-indexer (default " << d.index_dir
-      << ")\n"
-      << "  --db FILE           SQLite database for conversations (default " << d.db_path << ")\n"
-      << "  --listen HOST:PORT  address to listen on; port 0 picks a free port (default "
-      << FormatHostPort(d.host, d.port) << ")\n"
-      << "  --content DIR       content directory, for reindexing (default " << d.content_dir
-      << ")\n"
-      << "  --log-level LEVEL   debug, info, warn or error (default " << LogLevelName(d.log_level)
-      << ")\n"
-      << "  --threads N         worker threads (default " << d.threads << ")\n"
-      << "  --help              print this text\n\n"
+      << "Each setting is read from, lowest precedence first: its default, the YAML file given by\n"
+      << "--config FILE (or KEFU_CONFIG), the environment, the command line. One name each way:\n"
+      << "flag --foo-bar VALUE (or --foo-bar=VALUE) = file key foo_bar = variable KEFU_FOO_BAR.\n"
+      << "Lists are comma-separated (a YAML sequence in the file).\n\n"
+      << "  --config FILE  YAML file of settings (variable KEFU_CONFIG)\n";
+  for (const Setting& s : Settings()) {
+    std::string show = s.show(defaults);
+    if (show.empty()) show = "none";
+    out << "  " << FlagName(s.name) << ' ' << s.value_name << "  (" << s.name << ", "
+        << EnvName(s.name) << ")\n      " << s.help << " (default " << show << ")\n";
+  }
+  out << "  --help  print this text\n\n"
       << "Exit status: 0 stopped cleanly, 1 failure, 2 usage error.\n";
   return out.str();
 }

@@ -1,8 +1,11 @@
-// ServerConfig: everything kefu-server can be told, with its default, and the parsing of argv into
-// it. Today: defaults < flags. The production issue adds a YAML file and KEFU_* variables between
-// the two; they fill the same struct and go through the same Validate().
+// ServerConfig: everything kefu-server can be told, with its default, and how it is read:
+// defaults < `--config FILE` (YAML) < KEFU_* environment < flags. Each setting has one name in
+// every source: flag `--foo-bar` = file key `foo_bar` = variable `KEFU_FOO_BAR`. All sources fill
+// the same struct and go through the same Validate(); every problem is reported, none stops the
+// parse.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,37 +15,60 @@
 namespace kefu::server {
 
 struct ServerConfig {
-  // Directory holding `current` -> gen-N/, built by kefu-indexer. Flag --index. Default:
+  // Directory holding `current` -> gen-N/, built by kefu-indexer. Setting `index`. Default:
   // "var/index".
   std::string index_dir = "var/index";
   // SQLite file for conversations and hand-offs (used from the bot issue on; accepted and kept
-  // now). Flag --db. Default: "var/kefu.db".
+  // now). Setting `db`. Default: "var/kefu.db".
   std::string db_path = "var/kefu.db";
-  // Address to listen on; port 0 picks a free port. Flag --listen HOST:PORT ([V6]:PORT for IPv6).
-  // Default: "127.0.0.1", 8080.
+  // Address to listen on; port 0 picks a free port. Setting `listen` HOST:PORT ([V6]:PORT for
+  // IPv6). Default: "127.0.0.1", 8080.
   std::string host = "127.0.0.1";
   int port = 8080;
-  // Content directory for reindexing from the server (admin route, production issue). Flag
-  // --content. Default: "content".
+  // Content directory for reindexing from the server (admin route, production issue). Setting
+  // `content`. Default: "content".
   std::string content_dir = "content";
-  // Threshold of the stderr log. Flag --log-level debug|info|warn|error. Default: info.
+  // Threshold of the stderr log. Setting `log_level` debug|info|warn|error. Default: info.
   LogLevel log_level = LogLevel::kInfo;
   // Worker threads serving requests; each keep-alive connection holds one while it is open.
-  // Flag --threads. Default: 32 (cpp-httplib's own default of 8 queues clients behind idle
+  // Setting `threads`. Default: 32 (cpp-httplib's own default of 8 queues clients behind idle
   // connections).
   int threads = 32;
+  // Requests per second each client may make to the public routes, refilled continuously; 0 turns
+  // rate limiting off (load tests, benchmarks). Setting `rate_limit`. Default: 20.
+  double rate_limit = 20;
+  // Requests a client may make at once before the per-second rate applies. Setting `rate_burst`.
+  // Default: 40.
+  int rate_burst = 40;
+  // Peer addresses of reverse proxies whose X-Forwarded-For names the client (its first
+  // address); exact IPs, comma-separated. Setting `trusted_proxies`. Default: none.
+  std::vector<std::string> trusted_proxies;
+  // Origins (scheme://host[:port]) allowed to call the API from a browser; comma-separated.
+  // Setting `cors_origins`. Default: none (no CORS headers at all).
+  std::vector<std::string> cors_origins;
+  // Pending-connection queue of the listening socket (the kernel caps it at
+  // net.core.somaxconn). Setting `listen_backlog`. Default: 1024 (cpp-httplib's 5 drops SYNs
+  // under bursts).
+  int listen_backlog = 1024;
 };
 
-// The outcome of reading argv: the config, whether --help was asked, and every problem found.
+// Environment variables by name; main() passes the process environment, tests their own.
+using Environment = std::map<std::string, std::string>;
+
+// The outcome of reading the configuration: the config, whether --help was asked, and every
+// problem found.
 struct CommandLine {
   ServerConfig config;
   bool help = false;
+  std::string config_file;          // --config / KEFU_CONFIG, "" when none
   std::vector<std::string> errors;  // one plain message per problem, all of them
 };
 
-// Parses `args` (argv without the program name) over the defaults and validates the result.
-// Accepts `--flag VALUE` and `--flag=VALUE`.
-CommandLine ParseCommandLine(const std::vector<std::string>& args);
+// Reads `--config FILE` (or KEFU_CONFIG), then the KEFU_* variables of `env`, then `args` (argv
+// without the program name) over the defaults, and validates the result. Flags are `--flag
+// VALUE` or `--flag=VALUE`. KEFU_* variables that name no setting are ignored (other tools share
+// the prefix); unknown file keys and flags are errors.
+CommandLine ParseCommandLine(const std::vector<std::string>& args, const Environment& env = {});
 
 // Every problem with `config`, empty when it is usable.
 std::vector<std::string> Validate(const ServerConfig& config);
@@ -54,7 +80,14 @@ bool ParseListenAddress(std::string_view text, std::string* host, int* port, std
 // "127.0.0.1:8080", "[::1]:8080": the authority part of a URL for `host` and `port`.
 std::string FormatHostPort(std::string_view host, int port);
 
-// The --help text.
+// True for settings whose value must never be logged: names containing token, secret or password.
+bool IsSecretSetting(std::string_view name);
+
+// The effective configuration as `name=value` pairs in setting order, secrets shown as "***":
+// what the server logs once at start.
+std::string FormatEffectiveConfig(const ServerConfig& config);
+
+// The --help text: every setting with its flag, file key, variable and default.
 std::string Usage();
 
 }  // namespace kefu::server

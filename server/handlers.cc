@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/access_log.h"
 #include "server/api_types.h"
 #include "server/http_errors.h"
 
@@ -117,6 +118,7 @@ void HandleSearch(const KnowledgeBase& kb, const httplib::Request& req, httplib:
   if (Status s = ParseSearchRequest(req, &request); !s.ok()) return SetError(res, s);
   Result<SearchResult> result = kb.Search(request);
   if (!result.ok()) return SetError(res, result.status());
+  NoteSearchOutcome(result->confidence, result->hits.empty() ? "" : result->hits.front().id);
   SetJson(res, ToJsonString(MakeSearchResponse(request.query, *result)));
 }
 
@@ -148,6 +150,13 @@ void HandleReadyz(const KnowledgeBase& kb, const httplib::Request& /*req*/,
   ready.generation = kb.generation();
   ready.entries = kb.entry_count();
   SetJson(res, ToJsonString(ready));
+}
+
+void HandleMetrics(const KnowledgeBase& kb, const Metrics& metrics, const httplib::Request& /*req*/,
+                   httplib::Response& res) {
+  res.status = 200;
+  res.set_content(metrics.Render(kb.generation(), kb.entry_count()),
+                  "text/plain; version=0.0.4; charset=utf-8");
 }
 
 }  // namespace kefu::server

@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include "kb/knowledge_base.h"
+#include "server/metrics.h"
 
 namespace kefu::server {
 
@@ -26,5 +27,9 @@ void HandleHealthz(const httplib::Request& req, httplib::Response& res);
 
 // GET /readyz: an index is open; reports its generation and entry count.
 void HandleReadyz(const KnowledgeBase& kb, const httplib::Request& req, httplib::Response& res);
+
+// GET /metrics: `metrics` and the served index's gauges in the Prometheus text format.
+void HandleMetrics(const KnowledgeBase& kb, const Metrics& metrics, const httplib::Request& req,
+                   httplib::Response& res);
 
 }  // namespace kefu::server

@@ -66,6 +66,12 @@ void SetError(httplib::Response& res, int http_status, std::string_view code,
   res.set_content(ToJsonString(body), kJsonContentType);
 }
 
+void SetRateLimitedError(httplib::Response& res, int retry_after_seconds) {
+  res.set_header("Retry-After", std::to_string(retry_after_seconds));
+  SetError(res, HttpStatusFor(StatusCode::kResourceExhausted), kRateLimitedCode,
+           "too many requests; retry after " + std::to_string(retry_after_seconds) + " s");
+}
+
 void SetInternalError(httplib::Response& res, int http_status) {
   SetError(res, http_status, StatusCodeName(StatusCode::kInternal), kInternalMessage);
 }

@@ -29,6 +29,14 @@ void SetError(httplib::Response& res, const Status& status);
 void SetError(httplib::Response& res, int http_status, std::string_view code,
               std::string_view message);
 
+// The error code of a request refused by the per-client rate limiter. kb names kResourceExhausted
+// "resource_exhausted" (sizes, quotas); clients and the API contract call this case "rate_limited".
+inline constexpr char kRateLimitedCode[] = "rate_limited";
+
+// Makes `res` the 429 answer of the rate limiter: code kRateLimitedCode and a Retry-After header of
+// `retry_after_seconds`.
+void SetRateLimitedError(httplib::Response& res, int retry_after_seconds);
+
 // Makes `res` a 500 "internal" error with the generic message (the detail goes to the log, not the
 // client).
 void SetInternalError(httplib::Response& res, int http_status = 500);

@@ -1,5 +1,5 @@
-// kefu-server: argv -> config -> open the knowledge base -> serve until SIGTERM/SIGINT.
-// Exit status: 0 stopped cleanly, 1 failure, 2 usage error.
+// kefu-server: config file, environment and argv -> config -> open the knowledge base -> serve
+// until SIGTERM/SIGINT, then drain. Exit status: 0 stopped cleanly, 1 failure, 2 usage error.
 #include <pthread.h>
 
 #include <csignal>
@@ -14,6 +14,8 @@
 #include "server/config.h"
 #include "server/server.h"
 
+extern char** environ;
+
 namespace kefu::server {
 namespace {
 
@@ -21,8 +23,21 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
+// The process environment's KEFU_* variables.
+Environment KefuEnvironment() {
+  Environment env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const size_t eq = entry.find('=');
+    if (eq == std::string::npos || entry.rfind("KEFU_", 0) != 0) continue;
+    env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  return env;
+}
+
 int Run(int argc, char** argv) {
-  const CommandLine cmd = ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  const CommandLine cmd =
+      ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc), KefuEnvironment());
   if (cmd.help) {
     std::cout << Usage();
     return cmd.errors.empty() ? kExitOk : kExitUsage;
@@ -35,6 +50,10 @@ int Run(int argc, char** argv) {
   }
   const ServerConfig& config = cmd.config;
   SetLogLevel(config.log_level);
+  KEFU_LOG(kInfo, "server") << "config "
+                            << (cmd.config_file.empty() ? std::string("file=none")
+                                                        : "file=" + cmd.config_file)
+                            << ' ' << FormatEffectiveConfig(config);
 
   // Block the stop signals before any thread starts, so every thread inherits the mask and the main
   // thread alone receives them, synchronously, in sigwait() below.

@@ -8,19 +8,23 @@
 #include <vector>
 
 #include "kb/knowledge_base.h"
+#include "server/metrics.h"
+#include "server/rate_limiter.h"
 
 namespace kefu::server {
 
-// What was registered: method and path pattern of each route, to answer 405 for a known path
+// What was registered: method, path pattern and name of each route, to answer 405 for a known path
 // with the wrong method (and, later, to check docs/openapi.yaml against).
 class RouteTable {
  public:
   struct Route {
     std::string method;   // "GET", "POST", ...
     std::string pattern;  // as given to httplib: a regex over the whole decoded path
+    std::string name;     // the path template, e.g. "/api/v1/entries/{id}": logs and metrics
   };
 
-  void Add(std::string method, std::string pattern);
+  // `name` defaults to `pattern`.
+  void Add(std::string method, std::string pattern, std::string name = "");
   const std::vector<Route>& routes() const { return routes_; }
   // Methods of the routes whose pattern matches `path` (GET implies HEAD), sorted; empty when none
   // does.
@@ -31,7 +35,17 @@ class RouteTable {
   std::vector<std::regex> regexes_;  // parallel to routes_
 };
 
-// Registers every endpoint on `http`, handlers reading `kb` (which must outlive `http`).
-RouteTable RegisterRoutes(httplib::Server& http, const KnowledgeBase& kb);
+// What the handlers need; everything must outlive the httplib::Server.
+struct RouteContext {
+  const KnowledgeBase* kb = nullptr;
+  const Metrics* metrics = nullptr;
+  // Charged by every public route; nullptr or disabled: no limit.
+  RateLimiter* rate_limiter = nullptr;
+  // Whose X-Forwarded-For names the client (see ClientAddress()).
+  std::vector<std::string> trusted_proxies;
+};
+
+// Registers every endpoint on `http`.
+RouteTable RegisterRoutes(httplib::Server& http, const RouteContext& context);
 
 }  // namespace kefu::server

@@ -1,6 +1,8 @@
 // Server lifecycle, limits and safety nets around the routes.
 #include "server/server.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "kb/log.h"
+#include "server/access_log.h"
 #include "server/http_errors.h"
 
 namespace kefu::server {
@@ -73,7 +76,45 @@ void SetLibraryError(const Request& req, Response& res, const RouteTable& routes
   }
 }
 
+constexpr char kCorsAllowHeaders[] = "Content-Type, Authorization";
+constexpr char kCorsExposeHeaders[] = "X-Request-Id, Retry-After";
+constexpr char kCorsMaxAgeSeconds[] = "600";
+
+bool IsAllowedOrigin(const std::vector<std::string>& allowed, const std::string& origin) {
+  return !origin.empty() && std::find(allowed.begin(), allowed.end(), origin) != allowed.end();
+}
+
+// Access-Control-Allow-Origin for an allowed Origin. Vary: Origin whenever the answer depends on
+// it, so that a shared cache never serves one origin's permission to another.
+void SetCorsHeaders(const std::vector<std::string>& allowed, const Request& req, Response& res) {
+  if (allowed.empty()) return;
+  if (!res.has_header("Vary")) res.set_header("Vary", "Origin");
+  const std::string origin = req.get_header_value("Origin");
+  if (!IsAllowedOrigin(allowed, origin) || res.has_header("Access-Control-Allow-Origin")) return;
+  res.set_header("Access-Control-Allow-Origin", origin);
+  res.set_header("Access-Control-Expose-Headers", kCorsExposeHeaders);
+}
+
 }  // namespace
+
+bool BacklogServer::SetListenBacklog(int backlog) {
+  const socket_t sock = svr_sock_;
+  if (sock == INVALID_SOCKET) {
+    errno = EBADF;
+    return false;
+  }
+  return ::listen(sock, backlog) == 0;
+}
+
+int BacklogServer::ListenBacklog() const {
+  const socket_t sock = svr_sock_;
+  if (sock == INVALID_SOCKET) return -1;
+  // For a listening socket Linux reports the accept queue's limit in tcpi_sacked.
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (getsockopt(sock, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return -1;
+  return static_cast<int>(info.tcpi_sacked);
+}
 
 std::string NewRequestId() {
   static const uint32_t prefix = [] {
@@ -87,12 +128,31 @@ std::string NewRequestId() {
 }
 
 void InstallCommonHandlers(httplib::Server& http, const RouteTable& routes,
-                           size_t payload_max_bytes) {
-  // Runs before routing (and before a body is read), so every routed request has its id from the
-  // start.
-  http.set_pre_routing_handler([](const Request& /*req*/, Response& res) {
+                           size_t payload_max_bytes, const std::vector<std::string>& cors_origins) {
+  // Runs before routing (and before a body is read), so every routed request has its id and its
+  // access record from the start.
+  http.set_pre_routing_handler([&routes, cors_origins](const Request& req, Response& res) {
+    BeginRequest(std::chrono::steady_clock::now());
     EnsureRequestId(res);
-    return HandlerResponse::Unhandled;
+    if (req.method != "OPTIONS" || cors_origins.empty()) return HandlerResponse::Unhandled;
+    // CORS preflight on a known path; unknown paths fall through to the 404.
+    const std::vector<std::string> methods = routes.MethodsFor(req.path);
+    if (methods.empty()) return HandlerResponse::Unhandled;
+    NoteRoute(kPreflightRoute);
+    const std::string allow = Join(methods, ", ") + ", OPTIONS";
+    res.status = 204;
+    res.set_header("Allow", allow);
+    if (IsAllowedOrigin(cors_origins, req.get_header_value("Origin"))) {
+      res.set_header("Access-Control-Allow-Methods", allow);
+      res.set_header("Access-Control-Allow-Headers", kCorsAllowHeaders);
+      res.set_header("Access-Control-Max-Age", kCorsMaxAgeSeconds);
+    }
+    return HandlerResponse::Handled;
+  });
+
+  // Runs for every response before it is written, errors included.
+  http.set_post_routing_handler([cors_origins](const Request& req, Response& res) {
+    SetCorsHeaders(cors_origins, req, res);
   });
 
   // The last safety net: whatever a handler throws becomes a 500 JSON error. Without this handler
@@ -130,10 +190,20 @@ ServerOptions MakeServerOptions(const ServerConfig& config) {
   options.host = config.host;
   options.port = config.port;
   options.threads = config.threads;
+  options.rate_limit_per_second = config.rate_limit;
+  options.rate_burst = config.rate_burst;
+  options.trusted_proxies = config.trusted_proxies;
+  options.cors_origins = config.cors_origins;
+  options.listen_backlog = config.listen_backlog;
   return options;
 }
 
-Server::Server(KnowledgeBase& kb, ServerOptions options) : kb_(kb), options_(std::move(options)) {}
+Server::Server(KnowledgeBase& kb, ServerOptions options)
+    : kb_(kb),
+      options_(std::move(options)),
+      rate_limiter_(RateLimiterOptions{.per_second = options_.rate_limit_per_second,
+                                       .burst = options_.rate_burst,
+                                       .max_clients = options_.rate_limit_max_clients}) {}
 
 Server::~Server() { Stop(); }
 
@@ -157,8 +227,17 @@ Status Server::Start() {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  routes_ = RegisterRoutes(http_, kb_);
-  InstallCommonHandlers(http_, routes_, options_.payload_max_bytes);
+  routes_ = RegisterRoutes(http_, RouteContext{.kb = &kb_,
+                                               .metrics = &metrics_,
+                                               .rate_limiter = &rate_limiter_,
+                                               .trusted_proxies = options_.trusted_proxies});
+  InstallCommonHandlers(http_, routes_, options_.payload_max_bytes, options_.cors_origins);
+  // Called after each response is written, on the worker that served it.
+  http_.set_logger([this](const Request& req, const Response& res) {
+    const AccessRecord record = EndRequest(req, res, std::chrono::steady_clock::now());
+    metrics_.RecordRequest(record.route, record.status, record.latency_ms / 1000);
+    LogRaw(LogLevel::kInfo, FormatAccessRecord(record));
+  });
 
   errno = 0;
   if (options_.port == 0) {
@@ -170,6 +249,11 @@ Status Server::Start() {
     const int err = errno;
     return Status::Unavailable("cannot listen on " + FormatHostPort(options_.host, options_.port) +
                                (err != 0 ? std::string(": ") + std::strerror(err) : std::string()));
+  }
+  if (!http_.SetListenBacklog(options_.listen_backlog)) {
+    // Still serviceable with the library's backlog of 5; bursts may see dropped SYNs.
+    KEFU_LOG(kWarn, "server") << "cannot raise the listen backlog backlog="
+                              << options_.listen_backlog << " error=" << std::strerror(errno);
   }
 
   listen_thread_ = std::thread([this] {
@@ -190,7 +274,9 @@ Status Server::Start() {
 
   if (options_.reload_interval_ms > 0) reload_thread_ = std::thread([this] { ReloadLoop(); });
   KEFU_LOG(kInfo, "server") << "serving address=" << FormatHostPort(options_.host, port_)
-                            << " threads=" << threads << " generation=" << kb_.generation()
+                            << " threads=" << threads << " backlog=" << http_.ListenBacklog()
+                            << " rate_limit=" << options_.rate_limit_per_second
+                            << " generation=" << kb_.generation()
                             << " entries=" << kb_.entry_count();
   return Status::Ok();
 }
@@ -202,6 +288,7 @@ void Server::Stop() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
+  KEFU_LOG(kInfo, "server") << "draining: no new connections, finishing requests in flight";
   // Closes the listening socket; the listen loop then shuts the pool down, which lets the workers
   // finish the requests in flight.
   http_.stop();

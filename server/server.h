@@ -1,6 +1,7 @@
-// Server: owns the httplib::Server with its routes, worker pool, limits and safety nets; starts it
-// on a thread and stops it. Follows new index generations by calling KnowledgeBase::Reload() in the
-// background. Used by main.cc and, in-process on port 0, by the tests.
+// Server: owns the httplib::Server with its routes, worker pool, limits, rate limiter, CORS policy,
+// access log, metrics and safety nets; starts it on a thread and stops it gracefully. Follows new
+// index generations by calling KnowledgeBase::Reload() in the background. Used by main.cc and,
+// in-process on port 0, by the tests.
 #pragma once
 
 #include <httplib.h>
@@ -12,10 +13,13 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "kb/knowledge_base.h"
 #include "kb/status.h"
 #include "server/config.h"
+#include "server/metrics.h"
+#include "server/rate_limiter.h"
 #include "server/routes.h"
 
 namespace kefu::server {
@@ -39,10 +43,35 @@ struct ServerOptions {
   int write_timeout_sec = 5;
   // How often to look for a new index generation, in milliseconds; 0 never. Default: 1000.
   int reload_interval_ms = 1000;
+  // Per-client token bucket on the public routes: requests per second and burst; 0 per second
+  // turns it off (tests that send many requests do). Default: 20 and 40.
+  double rate_limit_per_second = 20;
+  double rate_burst = 40;
+  // Most clients the rate limiter tracks (idle ones are forgotten first). Default: 65536.
+  size_t rate_limit_max_clients = 65536;
+  // Peers whose X-Forwarded-For names the client (exact addresses). Default: none.
+  std::vector<std::string> trusted_proxies;
+  // Origins that get Access-Control-Allow-Origin; empty: no CORS headers. Default: none.
+  std::vector<std::string> cors_origins;
+  // Pending-connection queue of the listening socket. Default: 1024 (cpp-httplib's own is 5).
+  int listen_backlog = 1024;
 };
 
 // The server options a ServerConfig asks for (the rest keep their defaults).
 ServerOptions MakeServerOptions(const ServerConfig& config);
+
+// httplib::Server whose listen backlog can be raised. cpp-httplib 0.11.4 hard-codes listen(sock, 5)
+// and has no setting; its bound socket is a protected member, so a subclass can call listen() on it
+// again with a larger queue (Linux accepts a second listen() on a listening socket and only updates
+// the backlog). Must be called after bind_to_port()/bind_to_any_port(), before listen_after_bind().
+class BacklogServer : public httplib::Server {
+ public:
+  // false (errno set) when there is no bound socket or listen() fails.
+  bool SetListenBacklog(int backlog);
+  // The backlog the kernel applies to the bound socket (after its net.core.somaxconn cap), read
+  // with TCP_INFO; -1 when there is no bound socket.
+  int ListenBacklog() const;
+};
 
 class Server {
  public:
@@ -63,14 +92,19 @@ class Server {
   // The bound port (the real one when options.port was 0); -1 before Start().
   int port() const { return port_; }
   const std::string& host() const { return options_.host; }
+  // The listening socket's effective backlog (see BacklogServer::ListenBacklog()); -1 when not
+  // listening.
+  int listen_backlog() const { return http_.ListenBacklog(); }
 
  private:
   void ReloadLoop();
 
   KnowledgeBase& kb_;
   const ServerOptions options_;
-  RouteTable routes_;  // before http_: its handlers refer to it
-  httplib::Server http_;
+  Metrics metrics_;  // before http_: its handlers refer to these
+  RateLimiter rate_limiter_;
+  RouteTable routes_;
+  BacklogServer http_;
   int port_ = -1;
 
   std::thread listen_thread_;
@@ -84,12 +118,15 @@ class Server {
 };
 
 // Installs what every kefu HTTP server has around its routes: a request id per request
-// (X-Request-Id response header, also in error bodies), an exception handler that answers 500 with
-// a JSON error and never the exception text, and JSON bodies for errors the library produces itself
-// (404 unknown route, 405 known route with the wrong method, 413 body too large, 414, 400). Server
-// calls it; tests call it on a bare httplib::Server to exercise it. `routes` must outlive `http`.
+// (X-Request-Id response header, also in error bodies) and the start of its access record, an
+// exception handler that answers 500 with a JSON error and never the exception text, JSON bodies
+// for errors the library produces itself (404 unknown route, 405 known route with the wrong method,
+// 413 body too large, 414, 400), and the CORS policy: Access-Control-Allow-Origin echoed for
+// `cors_origins` only, OPTIONS preflight on known paths answered 204. Server calls it; tests call
+// it on a bare httplib::Server to exercise it. `routes` must outlive `http`.
 void InstallCommonHandlers(httplib::Server& http, const RouteTable& routes,
-                           size_t payload_max_bytes);
+                           size_t payload_max_bytes,
+                           const std::vector<std::string>& cors_origins = {});
 
 // A new request id: a per-process random prefix and a counter, e.g. "3f9a1c07-0000002a".
 std::string NewRequestId();

@@ -47,6 +47,18 @@ TEST(HttpErrors, ErrorBodyHasCodeMessageAndRequestId) {
                             "request_id": "rid-1"})"));
 }
 
+TEST(HttpErrors, RateLimitedIs429WithItsOwnCodeAndRetryAfter) {
+  httplib::Response res;
+  res.set_header(kRequestIdHeader, "rid-2");
+  SetRateLimitedError(res, 3);
+  EXPECT_EQ(res.status, 429);
+  EXPECT_EQ(res.get_header_value("Retry-After"), "3");
+  const json body = json::parse(res.body);
+  // Not kb's "resource_exhausted": the API contract names this case.
+  EXPECT_EQ(body["error"]["code"], "rate_limited") << res.body;
+  EXPECT_EQ(body["request_id"], "rid-2") << res.body;
+}
+
 TEST(HttpErrors, ServerSideFailuresHideTheirDetail) {
   for (const Status& status : {Status::Internal("Xapian::DatabaseCorruptError at /srv/x"),
                                Status::DataLoss("checksum mismatch in /srv/x")}) {

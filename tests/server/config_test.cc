@@ -1,8 +1,13 @@
-// Parsing kefu-server's command line: defaults, every flag, and every problem reported at once.
+// Reading kefu-server's configuration: defaults, every flag, the YAML file and KEFU_* variables in
+// their order of precedence, and every problem reported at once.
 #include "server/config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -20,6 +25,11 @@ TEST(ServerConfig, DefaultsMatchTheDocumentedOnes) {
   EXPECT_EQ(cmd.config.content_dir, "content");
   EXPECT_EQ(cmd.config.log_level, LogLevel::kInfo);
   EXPECT_EQ(cmd.config.threads, 32);
+  EXPECT_EQ(cmd.config.rate_limit, 20);
+  EXPECT_EQ(cmd.config.rate_burst, 40);
+  EXPECT_TRUE(cmd.config.trusted_proxies.empty());
+  EXPECT_TRUE(cmd.config.cors_origins.empty());
+  EXPECT_EQ(cmd.config.listen_backlog, 1024);
 }
 
 TEST(ServerConfig, ParsesEveryFlagInBothSpellings) {
@@ -63,6 +73,126 @@ TEST(ServerConfig, ThreadsOutOfRangeIsAnError) {
   EXPECT_EQ(ParseCommandLine({"--threads", "0"}).errors.size(), 1u);
   EXPECT_EQ(ParseCommandLine({"--threads", "100000"}).errors.size(), 1u);
   EXPECT_TRUE(ParseCommandLine({"--threads", "1"}).errors.empty());
+}
+
+// A temporary YAML file, removed on destruction.
+class ConfigFile {
+ public:
+  explicit ConfigFile(const std::string& yaml) {
+    const char* tmp = std::getenv("TMPDIR");
+    path_ = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/kefu-config-XXXXXX";
+    const int fd = mkstemp(path_.data());
+    if (fd >= 0) close(fd);
+    std::ofstream(path_) << yaml;
+  }
+  ~ConfigFile() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(ServerConfig, ParsesTheNewFlags) {
+  CommandLine cmd = ParseCommandLine(
+      {"--rate-limit", "2.5", "--rate-burst=5", "--trusted-proxies", "10.0.0.1, 10.0.0.2",
+       "--cors-origins=https://a.example.com,http://localhost:3000", "--listen-backlog", "512"});
+  ASSERT_TRUE(cmd.errors.empty()) << cmd.errors.front();
+  EXPECT_EQ(cmd.config.rate_limit, 2.5);
+  EXPECT_EQ(cmd.config.rate_burst, 5);
+  EXPECT_EQ(cmd.config.trusted_proxies, (std::vector<std::string>{"10.0.0.1", "10.0.0.2"}));
+  EXPECT_EQ(cmd.config.cors_origins,
+            (std::vector<std::string>{"https://a.example.com", "http://localhost:3000"}));
+  EXPECT_EQ(cmd.config.listen_backlog, 512);
+  EXPECT_TRUE(ParseCommandLine({"--rate-limit", "0"}).errors.empty());
+}
+
+TEST(ServerConfig, FileThenEnvironmentThenFlags) {
+  ConfigFile file(
+      "index: /file/index\n"
+      "db: /file/kefu.db\n"
+      "threads: 3\n"
+      "rate_limit: 7\n"
+      "trusted_proxies: [10.0.0.1, 10.0.0.2]\n");
+  const Environment env = {{"KEFU_DB", "/env/kefu.db"},
+                           {"KEFU_THREADS", "4"},
+                           {"KEFU_INDEXER", "/not/a/setting"},  // other tools share the prefix
+                           {"OTHER", "x"}};
+  CommandLine cmd = ParseCommandLine({"--config", file.path(), "--threads", "5"}, env);
+  ASSERT_TRUE(cmd.errors.empty()) << cmd.errors.front();
+  EXPECT_EQ(cmd.config_file, file.path());
+  EXPECT_EQ(cmd.config.index_dir, "/file/index");  // file only
+  EXPECT_EQ(cmd.config.db_path, "/env/kefu.db");   // env over file
+  EXPECT_EQ(cmd.config.threads, 5);                // flag over env over file
+  EXPECT_EQ(cmd.config.rate_limit, 7);
+  EXPECT_EQ(cmd.config.trusted_proxies, (std::vector<std::string>{"10.0.0.1", "10.0.0.2"}));
+}
+
+TEST(ServerConfig, ConfigFileCanComeFromTheEnvironment) {
+  ConfigFile file("listen: 0.0.0.0:9000\nlog_level: warn\n");
+  CommandLine cmd = ParseCommandLine({}, {{"KEFU_CONFIG", file.path()}});
+  ASSERT_TRUE(cmd.errors.empty()) << cmd.errors.front();
+  EXPECT_EQ(cmd.config.host, "0.0.0.0");
+  EXPECT_EQ(cmd.config.port, 9000);
+  EXPECT_EQ(cmd.config.log_level, LogLevel::kWarn);
+}
+
+TEST(ServerConfig, ReportsProblemsFromEverySourceAtOnce) {
+  ConfigFile file("threads: many\nno_such_setting: 1\ncors_origins: {a: b}\n");
+  CommandLine cmd = ParseCommandLine({"--config", file.path(), "--rate-limit", "fast"},
+                                     {{"KEFU_LISTEN_BACKLOG", "huge"}});
+  const std::vector<std::string> expected = {
+      file.path() + ": threads", file.path() + ": no_such_setting", file.path() + ": cors_origins",
+      "KEFU_LISTEN_BACKLOG", "--rate-limit"};
+  ASSERT_EQ(cmd.errors.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_NE(cmd.errors[i].find(expected[i]), std::string::npos) << cmd.errors[i];
+  }
+}
+
+TEST(ServerConfig, UnreadableConfigFileIsAnError) {
+  CommandLine missing = ParseCommandLine({"--config", "/nonexistent/kefu.yaml"});
+  ASSERT_EQ(missing.errors.size(), 1u);
+  EXPECT_NE(missing.errors[0].find("/nonexistent/kefu.yaml"), std::string::npos);
+  ConfigFile not_a_map("- a\n- b\n");
+  EXPECT_EQ(ParseCommandLine({"--config", not_a_map.path()}).errors.size(), 1u);
+  ConfigFile broken("index: [unclosed\n");
+  EXPECT_EQ(ParseCommandLine({"--config", broken.path()}).errors.size(), 1u);
+}
+
+TEST(ServerConfig, ValidatesTheNewSettings) {
+  EXPECT_EQ(ParseCommandLine({"--rate-limit", "-1"}).errors.size(), 1u);
+  EXPECT_EQ(ParseCommandLine({"--rate-burst", "0"}).errors.size(), 1u);
+  EXPECT_TRUE(ParseCommandLine({"--rate-limit", "0", "--rate-burst", "0"}).errors.empty());
+  EXPECT_EQ(ParseCommandLine({"--listen-backlog", "0"}).errors.size(), 1u);
+  for (const char* bad : {"*", "shop.example.com", "https://", "https://a.com/path"}) {
+    EXPECT_EQ(ParseCommandLine({"--cors-origins", bad}).errors.size(), 1u) << bad;
+  }
+}
+
+TEST(ServerConfig, SecretsAreMaskedInTheEffectiveConfig) {
+  EXPECT_TRUE(IsSecretSetting("admin_token"));
+  EXPECT_TRUE(IsSecretSetting("db_password"));
+  EXPECT_TRUE(IsSecretSetting("SIGNING_SECRET"));
+  EXPECT_FALSE(IsSecretSetting("rate_limit"));
+  ServerConfig config;
+  config.cors_origins = {"https://a.example.com"};
+  const std::string effective = FormatEffectiveConfig(config);
+  EXPECT_NE(effective.find("index=var/index"), std::string::npos) << effective;
+  EXPECT_NE(effective.find("listen=127.0.0.1:8080"), std::string::npos) << effective;
+  EXPECT_NE(effective.find("rate_limit=20"), std::string::npos) << effective;
+  EXPECT_NE(effective.find("cors_origins=https://a.example.com"), std::string::npos) << effective;
+}
+
+TEST(ServerConfig, HelpListsEverySettingWithItsDefault) {
+  const std::string usage = Usage();
+  for (const char* expected :
+       {"--config FILE", "--index DIR", "KEFU_INDEX", "--db FILE", "--listen HOST:PORT",
+        "--content DIR", "--log-level LEVEL", "--threads N", "(default 32)",
+        "--rate-limit PER_SECOND", "KEFU_RATE_LIMIT", "(default 20)", "--rate-burst N",
+        "(default 40)", "--trusted-proxies", "trusted_proxies", "--cors-origins",
+        "--listen-backlog N", "(default 1024)"}) {
+    EXPECT_NE(usage.find(expected), std::string::npos) << expected << " not in:\n" << usage;
+  }
 }
 
 TEST(ListenAddress, ParsesAndRejects) {

@@ -1,13 +1,22 @@
-// The real kefu-server binary: it prints where it listens, serves, and exits 0 on SIGTERM; usage
-// errors are all reported at once with exit status 2.
+// The real kefu-server binary: it prints where it listens, serves, finishes the requests in flight
+// and exits 0 on SIGTERM; its configuration comes from a file, the environment and flags, and
+// usage errors are all reported at once with exit status 2.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "tests/server/test_support.h"
 
@@ -45,6 +54,119 @@ TEST(ServerBinary, ListensOnAFreePortServesAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(server.Wait(std::chrono::seconds(30)), 0);
 }
 
+// Waits for the started binary's "listening on" line; its port, or -1.
+int StartServer(ChildProcess& server) {
+  if (!server.started()) return -1;
+  std::optional<std::string> line = server.ReadLine(std::chrono::seconds(60));
+  std::smatch m;
+  if (!line ||
+      !std::regex_match(*line, m, std::regex(R"(listening on http://127\.0\.0\.1:(\d+))"))) {
+    return -1;
+  }
+  return std::stoi(m[1].str());
+}
+
+// A raw TCP connection to 127.0.0.1:port, to send a request in pieces.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    if (fd_ >= 0 && connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+    if (fd_ >= 0) {
+      timeval timeout{30, 0};
+      setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    }
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  bool Send(const std::string& data) {
+    return send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+  }
+  // Everything the server sends until it closes the connection.
+  std::string ReadAll() {
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = recv(fd_, buf, sizeof buf, 0)) > 0;)
+      out.append(buf, static_cast<size_t>(n));
+    return out;
+  }
+
+ private:
+  int fd_;
+};
+
+TEST(ServerBinary, SigtermFinishesTheRequestInFlightThenExits0) {
+  const TestIndex& index = SharedIndex();
+  ASSERT_TRUE(index.ok) << index.error;
+  ChildProcess server({ServerPath(), "--index", index.dir, "--listen", "127.0.0.1:0"});
+  const int port = StartServer(server);
+  ASSERT_GT(port, 0);
+
+  // Half a request: the server has accepted it and a worker is reading it when SIGTERM arrives.
+  RawConnection connection(port);
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE(
+      connection.Send("GET /api/v1/search?q=refund&locale=en HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  server.Signal(SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // No new connections once it drains.
+  httplib::Client late("127.0.0.1", port);
+  late.set_connection_timeout(2, 0);
+  EXPECT_FALSE(late.Get("/healthz")) << "a new connection was served while draining";
+
+  ASSERT_TRUE(connection.Send("Connection: close\r\n\r\n"));
+  const std::string response = connection.ReadAll();
+  EXPECT_EQ(response.rfind("HTTP/1.1 200", 0), 0u) << response;
+  EXPECT_NE(response.find("\"results\""), std::string::npos) << response;
+  EXPECT_EQ(server.Wait(std::chrono::seconds(30)), 0);
+}
+
+TEST(ServerBinary, LogsTheEffectiveConfigFromFileEnvironmentAndFlags) {
+  TempDir dir("kefu-server-config");
+  const std::string config = dir.path() + "/kefu.yaml";
+  std::ofstream(config) << "index: " << dir.path() << "/none\nrate_limit: 3\nthreads: 2\n"
+                        << "cors_origins:\n  - https://shop.example.com\n";
+  // The environment overrides the file; the flag overrides both. The missing index then makes
+  // it exit 1, after the config line.
+  setenv("KEFU_RATE_BURST", "9", 1);
+  setenv("KEFU_THREADS", "5", 1);
+  CommandResult r =
+      RunCommand({ServerPath(), "--config", config, "--threads", "6", "--listen", "127.0.0.1:0"});
+  unsetenv("KEFU_RATE_BURST");
+  unsetenv("KEFU_THREADS");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.output, m, std::regex(R"(info server config [^\n]*)")))
+      << r.output;
+  const std::string line = m[0].str();
+  for (const std::string& expected : std::vector<std::string>{
+           "file=" + config, "index=" + dir.path() + "/none", " rate_limit=3", " rate_burst=9",
+           " threads=6", " listen=127.0.0.1:0", " cors_origins=https://shop.example.com"}) {
+    EXPECT_NE(line.find(expected), std::string::npos) << expected << " not in " << line;
+  }
+}
+
+TEST(ServerBinary, ReportsEveryConfigFileProblemAtOnceWithExitStatus2) {
+  TempDir dir("kefu-server-config");
+  const std::string config = dir.path() + "/kefu.yaml";
+  std::ofstream(config) << "threads: many\nrate_limit: -1\nbogus_key: 1\n";
+  CommandResult r = RunCommand({ServerPath(), "--config", config, "--rate-burst", "x"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  for (const char* expected : {"threads", "bogus_key", "--rate-burst", "--rate-limit"}) {
+    EXPECT_NE(r.output.find(expected), std::string::npos) << expected << " not reported in:\n"
+                                                          << r.output;
+  }
+}
+
 TEST(ServerBinary, StopsCleanlyOnSigint) {
   const TestIndex& index = SharedIndex();
   ASSERT_TRUE(index.ok) << index.error;
@@ -68,7 +190,10 @@ TEST(ServerBinary, HelpPrintsUsageAndExits0) {
   CommandResult r = RunCommand({ServerPath(), "--help"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("usage: kefu-server"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("--listen"), std::string::npos) << r.output;
+  for (const char* setting : {"--listen", "--config FILE", "--rate-limit", "--rate-burst",
+                              "--trusted-proxies", "--cors-origins", "--listen-backlog"}) {
+    EXPECT_NE(r.output.find(setting), std::string::npos) << setting << " not in:\n" << r.output;
+  }
 }
 
 TEST(ServerBinary, MissingIndexExits1) {

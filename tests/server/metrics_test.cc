@@ -1,0 +1,52 @@
+// The Prometheus text rendering of request counters, latency histograms and index gauges.
+#include "server/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace kefu::server {
+namespace {
+
+bool Has(const std::string& text, const std::string& line) {
+  return text.find(line + "\n") != std::string::npos;
+}
+
+TEST(Metrics, RendersCountersHistogramsAndIndexGauges) {
+  Metrics metrics;
+  metrics.RecordRequest("/api/v1/search", 200, 0.003);
+  metrics.RecordRequest("/api/v1/search", 200, 0.2);
+  metrics.RecordRequest("/api/v1/search", 429, 0.0001);
+  metrics.RecordRequest("/healthz", 200, 0.0001);
+  const std::string text = metrics.Render("gen-7", 42);
+  EXPECT_TRUE(Has(text, "# TYPE kefu_http_requests_total counter")) << text;
+  EXPECT_TRUE(Has(text, R"(kefu_http_requests_total{route="/api/v1/search",status="200"} 2)"))
+      << text;
+  EXPECT_TRUE(Has(text, R"(kefu_http_requests_total{route="/api/v1/search",status="429"} 1)"))
+      << text;
+  EXPECT_TRUE(Has(text, R"(kefu_http_requests_total{route="/healthz",status="200"} 1)")) << text;
+  EXPECT_TRUE(Has(text, "# TYPE kefu_http_request_duration_seconds histogram")) << text;
+  const std::string b = R"(kefu_http_request_duration_seconds_bucket{route="/api/v1/search",le=")";
+  EXPECT_TRUE(Has(text, b + R"(0.001"} 1)")) << text;
+  EXPECT_TRUE(Has(text, b + R"(0.005"} 2)")) << text;
+  EXPECT_TRUE(Has(text, b + R"(0.1"} 2)")) << text;
+  EXPECT_TRUE(Has(text, b + R"(0.25"} 3)")) << text;
+  EXPECT_TRUE(Has(text, b + R"(+Inf"} 3)")) << text;
+  EXPECT_TRUE(Has(text, R"(kefu_http_request_duration_seconds_count{route="/api/v1/search"} 3)"))
+      << text;
+  EXPECT_NE(text.find(R"(kefu_http_request_duration_seconds_sum{route="/api/v1/search"} 0.2031)"),
+            std::string::npos)
+      << text;
+  EXPECT_TRUE(Has(text, "# TYPE kefu_index_entries gauge")) << text;
+  EXPECT_TRUE(Has(text, "kefu_index_entries 42")) << text;
+  EXPECT_TRUE(Has(text, R"(kefu_index_generation_info{generation="gen-7"} 1)")) << text;
+}
+
+TEST(Metrics, EscapesLabelValues) {
+  Metrics metrics;
+  const std::string text = metrics.Render("gen-\"1\"\\\n", 0);
+  EXPECT_TRUE(Has(text, R"(kefu_index_generation_info{generation="gen-\"1\"\\\n"} 1)")) << text;
+}
+
+}  // namespace
+}  // namespace kefu::server
