@@ -2,6 +2,8 @@
 // of settings; every problem is collected, none stops the parse.
 #include "server/config.h"
 
+#include "server/auth.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -150,6 +152,18 @@ const std::vector<Setting>& Settings() {
          return std::string();
        },
        [](const ServerConfig& c) { return JoinList(c.trusted_proxies); }},
+      {"agent_tokens", "NAME:TOKEN,...", "agents' bearer tokens (secret)",
+       [](std::string_view v, ServerConfig& c) {
+         c.agent_tokens = v;
+         return std::string();
+       },
+       [](const ServerConfig& c) { return c.agent_tokens; }},
+      {"admin_token", "TOKEN", "the admin bearer token (secret)",
+       [](std::string_view v, ServerConfig& c) {
+         c.admin_token = v;
+         return std::string();
+       },
+       [](const ServerConfig& c) { return c.admin_token; }},
       {"cors_origins", "ORIGIN,ORIGIN",
        "browser origins allowed to call the API, e.g. https://shop.example.com",
        [](std::string_view v, ServerConfig& c) {
@@ -312,6 +326,9 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   if (config.index_dir.empty()) problems.push_back("--index must not be empty");
   if (config.db_path.empty()) problems.push_back("--db must not be empty");
   if (config.content_dir.empty()) problems.push_back("--content must not be empty");
+  if (auto tokens = ParseAgentTokens(config.agent_tokens); !tokens.ok()) {
+    problems.push_back("--agent-tokens: " + tokens.status().message());
+  }
   if (config.host.empty()) problems.push_back("--listen: the host must not be empty");
   if (config.port < 0 || config.port > 65535) {
     problems.push_back("--listen: the port must be in 0..65535");

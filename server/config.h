@@ -50,6 +50,12 @@ struct ServerConfig {
   // net.core.somaxconn). Setting `listen_backlog`. Default: 1024 (cpp-httplib's 5 drops SYNs
   // under bursts).
   int listen_backlog = 1024;
+  // Agents' bearer tokens, "name:token,name:token"; the name is recorded on what the agent does.
+  // Setting `agent_tokens` (secret). Default: none (agent routes answer 503).
+  std::string agent_tokens;
+  // The admin bearer token (also accepted on agent routes). Setting `admin_token` (secret).
+  // Default: none (admin routes answer 503).
+  std::string admin_token;
 };
 
 // Environment variables by name; main() passes the process environment, tests their own.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kb/knowledge_base.h"
+#include "server/auth.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
 
@@ -43,6 +44,8 @@ struct RouteContext {
   RateLimiter* rate_limiter = nullptr;
   // Whose X-Forwarded-For names the client (see ClientAddress()).
   std::vector<std::string> trusted_proxies;
+  // Tokens of agent and admin routes; nullptr: those routes answer 503.
+  const AuthConfig* auth = nullptr;
 };
 
 // Registers every endpoint on `http`.

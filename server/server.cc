@@ -195,6 +195,8 @@ ServerOptions MakeServerOptions(const ServerConfig& config) {
   options.trusted_proxies = config.trusted_proxies;
   options.cors_origins = config.cors_origins;
   options.listen_backlog = config.listen_backlog;
+  options.auth.admin_token = config.admin_token;
+  if (auto tokens = ParseAgentTokens(config.agent_tokens); tokens.ok()) options.auth.agent_tokens = *tokens;
   return options;
 }
 
@@ -230,7 +232,8 @@ Status Server::Start() {
   routes_ = RegisterRoutes(http_, RouteContext{.kb = &kb_,
                                                .metrics = &metrics_,
                                                .rate_limiter = &rate_limiter_,
-                                               .trusted_proxies = options_.trusted_proxies});
+                                               .trusted_proxies = options_.trusted_proxies,
+                                               .auth = &options_.auth});
   InstallCommonHandlers(http_, routes_, options_.payload_max_bytes, options_.cors_origins);
   // Called after each response is written, on the worker that served it.
   http_.set_logger([this](const Request& req, const Response& res) {

@@ -19,6 +19,7 @@
 #include "kb/status.h"
 #include "server/config.h"
 #include "server/metrics.h"
+#include "server/auth.h"
 #include "server/rate_limiter.h"
 #include "server/routes.h"
 
@@ -55,6 +56,8 @@ struct ServerOptions {
   std::vector<std::string> cors_origins;
   // Pending-connection queue of the listening socket. Default: 1024 (cpp-httplib's own is 5).
   int listen_backlog = 1024;
+  // Bearer tokens of agent and admin routes. Default: none (those routes answer 503).
+  AuthConfig auth;
 };
 
 // The server options a ServerConfig asks for (the rest keep their defaults).
