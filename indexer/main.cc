@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "kb/content/golden.h"
 #include "kb/content/loader.h"
+#include "kb/golden_guard.h"
 #include "kb/log.h"
 #include "kb/search/index_writer.h"
 
@@ -20,12 +22,14 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: kefu-indexer check --content DIR [--json]\n"
-    "       kefu-indexer build --content DIR --index DIR [--json] [--full]\n"
+    "       kefu-indexer build --content DIR --index DIR [--json] [--full] [--force]\n"
     "\n"
     "check  validates every content file and prints PATH:LINE: error|warning: MESSAGE per problem\n"
     "build  validates, then indexes into INDEX/gen-N and switches INDEX/current to it;\n"
     "       nothing is indexed when any file has an error\n"
-    "--full re-analyses every entry instead of reusing unchanged ones\n";
+    "--full  re-analyses every entry instead of reusing unchanged ones\n"
+    "--force publishes even when golden questions (content/golden.jsonl) that are answered right\n"
+    "        now would turn wrong; without it such a build is refused and the index kept\n";
 
 struct Args {
   std::string command;
@@ -33,6 +37,7 @@ struct Args {
   std::string index;
   bool json = false;
   bool full = false;
+  bool force = false;
 };
 
 int Usage(const std::string& problem) {
@@ -91,6 +96,10 @@ int Build(const Args& args) {
   options.index_dir = args.index;
   options.incremental = !args.full;
   options.analysis = loaded.config;
+  if (!args.force) {
+    std::vector<kefu::Diagnostic> ignored;  // LoadContentDir() already reported them
+    options.verify = kefu::GoldenGuard(args.index, kefu::ParseGolden(loaded.config.golden, "", &ignored));
+  }
   bool tty = isatty(STDERR_FILENO) != 0;
   if (tty && !args.json) {
     options.progress = [](size_t done, size_t total) {
@@ -154,6 +163,8 @@ int main(int argc, char** argv) {
       args.json = true;
     } else if (a == "--full") {
       args.full = true;
+    } else if (a == "--force") {
+      args.force = true;
     } else if (a == "--verbose") {
       kefu::SetLogLevel(kefu::LogLevel::kDebug);
     } else if (args.command.empty() && !a.empty() && a[0] != '-') {

@@ -82,7 +82,8 @@ KnowledgeBase::~KnowledgeBase() = default;
 Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Open(const KnowledgeBaseOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  auto gen = ReadCurrentGeneration(options.index_dir);
+  Result<std::string> gen =
+      options.generation.empty() ? ReadCurrentGeneration(options.index_dir) : Result<std::string>(options.generation);
   if (!gen.ok()) return gen.status();
   auto searcher = Searcher::Open((std::filesystem::path(options.index_dir) / *gen).string());
   if (!searcher.ok()) return searcher.status();
@@ -95,6 +96,7 @@ Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Open(const KnowledgeBaseOp
 }
 
 Status KnowledgeBase::Impl::Reload() {
+  if (!options.generation.empty()) return Status::Ok();  // pinned to one generation
   auto gen = ReadCurrentGeneration(options.index_dir);
   if (!gen.ok()) return gen.status();
   if (*gen == GenerationName()) return Status::Ok();

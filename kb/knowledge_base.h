@@ -22,6 +22,9 @@ namespace kefu {
 struct KnowledgeBaseOptions {
   // Directory holding `current` (a symlink to gen-N/). Default: "var/index".
   std::string index_dir = "var/index";
+  // Serve this generation of index_dir (e.g. "gen-4") and never switch; used to check a
+  // generation before it goes live. Default: "" (follow `current`).
+  std::string generation;
   // How often Search()/GetEntry() look for a new generation, in milliseconds; 0 checks on every call.
   // Default: 1000.
   int reload_check_ms = 1000;

@@ -24,6 +24,7 @@ ContentConfig ReadContentConfig(const std::string& content_dir) {
   config.dictionary = ReadOptional(dir / kDictionaryFile);
   config.synonyms = ReadOptional(dir / kSynonymsFile);
   config.pins = ReadOptional(dir / kPinsFile);
+  config.golden = ReadOptional(dir / kGoldenFile);
   return config;
 }
 

@@ -11,6 +11,7 @@ struct ContentConfig {
   std::string dictionary;  // dictionary.txt: one domain word per line, kept whole by segmentation
   std::string synonyms;    // synonyms.txt: "a, b, c" per line; query-side only
   std::string pins;        // pins.txt: "QUESTION<TAB>ENTRY-ID" per line; query-side only
+  std::string golden;      // golden.jsonl: questions that guard every build (not part of analysis)
 };
 
 // Reads whichever of the files exist in `content_dir` (a missing file is an empty one).
@@ -21,5 +22,6 @@ inline constexpr char kVariantsFile[] = "variants.txt";
 inline constexpr char kDictionaryFile[] = "dictionary.txt";
 inline constexpr char kSynonymsFile[] = "synonyms.txt";
 inline constexpr char kPinsFile[] = "pins.txt";
+inline constexpr char kGoldenFile[] = "golden.jsonl";
 
 }  // namespace kefu

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "kb/content/golden.h"
 #include "kb/text/normalizer.h"
 
 namespace kefu {
@@ -473,6 +474,19 @@ void CheckConfig(const std::string& dir, const std::vector<Entry>& entries, Coll
     while (std::getline(fields, member, ',')) members += Trim(member).empty() ? 0 : 1;
     if (members < 2) out->Error(base + kSynonymsFile, n, "a synonym line needs two or more words separated by commas");
   });
+  std::vector<Diagnostic> golden_problems;
+  std::set<std::string> public_ids;
+  for (const Entry& e : entries) {
+    if (e.status == EntryStatus::kPublished && e.audience == Audience::kPublic) public_ids.insert(e.id);
+  }
+  for (const GoldenQuestion& g : ParseGolden(config->golden, base + kGoldenFile, &golden_problems)) {
+    for (const std::string& id : g.relevant) {
+      if (public_ids.count(id) == 0) {
+        out->Error(base + kGoldenFile, g.line, "relevant entry '" + id + "' is not a published public entry");
+      }
+    }
+  }
+  for (const Diagnostic& d : golden_problems) out->Error(d.path, d.line, d.message);
   each_line(config->pins, [&](int n, const std::string& line) {
     size_t tab = line.rfind('\t');
     if (tab == std::string::npos || Trim(line.substr(0, tab)).empty()) {

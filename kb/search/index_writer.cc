@@ -261,6 +261,13 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
   KEFU_RETURN_IF_ERROR(WriteGenerationMeta(tmp.string(), meta, options.analysis));
   fs::rename(tmp, dir / stats.generation, ec);
   if (ec) return Status::Internal("cannot rename " + tmp.string() + ": " + ec.message());
+  if (options.verify) {
+    Status verdict = options.verify((dir / stats.generation).string());
+    if (!verdict.ok()) {
+      fs::remove_all(dir / stats.generation, ec);
+      return verdict;
+    }
+  }
   KEFU_RETURN_IF_ERROR(SwitchCurrent(dir, stats.generation));
   RemoveOldGenerations(dir, options.keep_generations);
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -27,6 +27,10 @@ struct IndexBuildOptions {
   bool incremental = true;
   // Called now and then with (entries done, entries total). Default: none.
   std::function<void(size_t, size_t)> progress;
+  // Called with the new generation's directory once it is complete, before it goes live; a non-OK
+  // status keeps the current generation serving, removes the new one and is returned (see
+  // kb/golden_guard.h). Default: none.
+  std::function<Status(const std::string& gen_dir)> verify;
 };
 
 struct IndexBuildStats {

@@ -93,6 +93,42 @@ TEST(IndexerCli, BuildIndexesAndABrokenBuildKeepsTheCurrentGeneration) {
   EXPECT_FALSE(std::filesystem::exists(index.Path("gen-2")));
 }
 
+TEST(IndexerCli, ABuildThatTurnsAGoldenAnswerWrongIsRefusedUnlessForced) {
+  TempDir content, index;
+  WriteValidEntry(content);
+  content.Write("en/orders/refund.md", "---\nid: refund\ntitle: When do I get my refund?\n---\n3-7 days.\n");
+  content.Write("golden.jsonl", "{\"query\": \"refund timing\", \"lang\": \"en\", \"relevant\": [\"refund\"]}\n");
+  std::string build = Indexer() + " build --content " + content.path() + " --index " + index.path();
+  ASSERT_EQ(RunCommand(build).exit_code, 0);
+  // An edit that loses the word the golden question relies on.
+  content.Write("en/orders/refund.md", "---\nid: refund\ntitle: When is my money back?\n---\n3-7 days.\n");
+  CommandResult refused = RunCommand(build);
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_NE(refused.out.find("golden.jsonl:1 'refund timing' would answer nothing instead of refund"),
+            std::string::npos)
+      << refused.out;
+  EXPECT_EQ(*ReadCurrentGeneration(index.path()), "gen-1");
+  EXPECT_FALSE(std::filesystem::exists(index.Path("gen-2")));
+  CommandResult forced = RunCommand(build + " --force");
+  EXPECT_EQ(forced.exit_code, 0) << forced.out;
+  EXPECT_EQ(*ReadCurrentGeneration(index.path()), "gen-2");
+}
+
+TEST(IndexerCli, CheckReportsBadGoldenQuestions) {
+  TempDir content;
+  WriteValidEntry(content);
+  content.Write("golden.jsonl",
+                "{\"query\": \"cancel it\", \"lang\": \"en\", \"relevant\": [\"cancel\"]}\n"
+                "{\"query\": \"x\", \"lang\": \"en\", \"relevant\": [\"gone\"]}\n"
+                "{\"query\": \"y\", \"lang\": \"en\", \"relevant\": []}\n");
+  CommandResult run = RunCommand(Indexer() + " check --content " + content.path());
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  EXPECT_NE(run.out.find(content.Path("golden.jsonl") + ":2: error: relevant entry 'gone'"), std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find(content.Path("golden.jsonl") + ":3: error: a golden question needs"), std::string::npos)
+      << run.out;
+}
+
 TEST(IndexerCli, UsageErrorsExitTwo) {
   EXPECT_EQ(RunCommand(Indexer()).exit_code, 2);
   EXPECT_EQ(RunCommand(Indexer() + " build --content x").exit_code, 2);

@@ -47,7 +47,8 @@ TEST(Loader, ReadsAValidEntry) {
   TempDir dir;
   dir.Write("zh-Hans/returns/return-shipping-cost.md", kGood);
   dir.Write("zh-Hans/refunds/refund-time.md", kRefundTime);
-  dir.Write("golden.jsonl", "{\"query\": \"not an entry\"}\n");  // top-level files are configuration
+  // Top-level files are configuration, not entries.
+  dir.Write("golden.jsonl", "{\"query\": \"谁出退货运费\", \"lang\": \"zh-Hans\", \"relevant\": [\"return-shipping-cost\"]}\n");
   LoadResult r = LoadContentDir(dir.path());
   ASSERT_EQ(r.error_count(), 0) << ::testing::PrintToString(Lines(r));
   ASSERT_EQ(r.entries.size(), 2u);
