@@ -10,7 +10,6 @@
 #include <unordered_set>
 
 #include "kb/answer/confidence.h"
-#include "kb/content/markdown.h"
 #include "kb/log.h"
 #include "kb/search/generation.h"
 #include "kb/search/highlighter.h"
@@ -22,12 +21,6 @@ namespace {
 
 constexpr int kMaxLimit = 50;
 constexpr size_t kMaxQueryBytes = 2000;
-
-ScriptHint HintFor(Locale locale) {
-  if (locale == Locale::kZhHans) return ScriptHint::kSimplified;
-  if (locale == Locale::kZhHant) return ScriptHint::kTraditional;
-  return ScriptHint::kUnknown;
-}
 
 std::vector<Locale> LocalesToTry(std::optional<Locale> locale) {
   if (!locale) return {Locale::kZhHans, Locale::kZhHant, Locale::kEn};
@@ -172,7 +165,7 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
     hit.category = e.category;
     hit.escalate = e.escalate;
     hit.converted = e.locale != result.locale;
-    hit.snippet = HighlightSnippet(analyzer, MarkdownToPlainText(e.body), HintFor(e.locale), term_set);
+    hit.snippet = HighlightSnippet(*searcher->PreparedBody(e), term_set);
     if (hit.converted && result.locale == Locale::kZhHant) {
       hit.title = analyzer.normalizer().ToTraditional(hit.title);
       hit.snippet = analyzer.normalizer().ToTraditional(hit.snippet);

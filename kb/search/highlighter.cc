@@ -48,15 +48,31 @@ std::string HtmlEscape(std::string_view text) {
   return out;
 }
 
+PreparedText PrepareText(const Analyzer& analyzer, std::string plain_text, ScriptHint hint) {
+  PreparedText prepared;
+  prepared.starts = CodePointStarts(plain_text);
+  for (const Token& token : analyzer.Analyze(plain_text, hint)) {
+    prepared.spans.push_back({TermOf(token), CodePointIndex(prepared.starts, token.begin),
+                              CodePointIndex(prepared.starts, token.end)});
+  }
+  prepared.text = std::move(plain_text);
+  return prepared;
+}
+
 std::string HighlightSnippet(const Analyzer& analyzer, std::string_view text, ScriptHint hint,
                              const std::unordered_set<std::string>& terms, const SnippetOptions& options) {
-  std::vector<uint32_t> starts = CodePointStarts(text);
+  return HighlightSnippet(PrepareText(analyzer, std::string(text), hint), terms, options);
+}
+
+std::string HighlightSnippet(const PreparedText& prepared, const std::unordered_set<std::string>& terms,
+                             const SnippetOptions& options) {
+  std::string_view text = prepared.text;
+  const std::vector<uint32_t>& starts = prepared.starts;
   const size_t total = starts.size() - 1;
   // Matched spans in code points, merged where they overlap (bigrams do).
   std::vector<std::pair<size_t, size_t>> spans;
-  for (const Token& token : analyzer.Analyze(text, hint)) {
-    if (terms.count(TermOf(token)) == 0) continue;
-    spans.emplace_back(CodePointIndex(starts, token.begin), CodePointIndex(starts, token.end));
+  for (const PreparedText::Span& span : prepared.spans) {
+    if (terms.count(span.term) != 0) spans.emplace_back(span.begin, span.end);
   }
   std::sort(spans.begin(), spans.end());
   std::vector<std::pair<size_t, size_t>> merged;

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include "kb/text/analyzer.h"
 
@@ -18,7 +19,26 @@ struct SnippetOptions {
   size_t lead_chars = 20;
 };
 
+// A text analysed once for highlighting: every term with its span in code points. Analysis is the
+// expensive part (ICU, OpenCC), so callers keep these per entry (Searcher::PreparedBody()).
+struct PreparedText {
+  std::string text;
+  std::vector<uint32_t> starts;  // byte offset of every code point, plus the end
+  struct Span {
+    std::string term;  // as made by TermOf()
+    size_t begin = 0;  // code points
+    size_t end = 0;
+  };
+  std::vector<Span> spans;
+};
+
+PreparedText PrepareText(const Analyzer& analyzer, std::string plain_text, ScriptHint hint);
+
 // `terms` are query terms as made by TermOf() (no field prefix).
+std::string HighlightSnippet(const PreparedText& text, const std::unordered_set<std::string>& terms,
+                             const SnippetOptions& options = {});
+
+// PrepareText() and HighlightSnippet() in one go.
 std::string HighlightSnippet(const Analyzer& analyzer, std::string_view plain_text, ScriptHint hint,
                              const std::unordered_set<std::string>& terms,
                              const SnippetOptions& options = {});

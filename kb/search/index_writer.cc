@@ -51,15 +51,6 @@ std::string HashHex(uint64_t h) {
   return buf;
 }
 
-ScriptHint HintFor(Locale locale) {
-  switch (locale) {
-    case Locale::kZhHans: return ScriptHint::kSimplified;
-    case Locale::kZhHant: return ScriptHint::kTraditional;
-    case Locale::kEn: return ScriptHint::kUnknown;
-  }
-  return ScriptHint::kUnknown;
-}
-
 void AddBooleanTerms(const Entry& e, const std::string& key, Xapian::Document* doc) {
   doc->add_boolean_term(schema::Term(schema::kOwnerPrefix, key));
   doc->add_boolean_term(schema::Term(schema::kLocalePrefix, LocaleName(e.locale)));
@@ -90,7 +81,7 @@ void IndexText(const Analyzer& analyzer, std::string_view text, ScriptHint hint,
 
 void AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::string& key, uint64_t hash,
                   Xapian::docid base, Xapian::WritableDatabase* db) {
-  ScriptHint hint = HintFor(e.locale);
+  ScriptHint hint = schema::HintFor(e.locale);
   Xapian::Document entry_doc;
   entry_doc.set_data(EncodeEntry(e));
   entry_doc.add_boolean_term(std::string(schema::kKindEntry));

@@ -13,6 +13,9 @@
 #include <string>
 #include <string_view>
 
+#include "kb/content/entry.h"
+#include "kb/text/normalizer.h"
+
 namespace kefu::schema {
 
 // Bumped whenever analysis or layout changes: older generations are then rebuilt, not reused.
@@ -53,6 +56,16 @@ inline constexpr std::string_view kBigramPrefix = "B";  // Han character bigrams
 inline constexpr std::string_view kPairPrefix = "P";    // adjacent word pairs (terms.h)
 inline constexpr std::string_view kBodyPrefix = "XB";   // entry documents' title, tags and body terms
 inline constexpr std::string_view kAggregatePrefix = "XA";  // aggregate documents' terms
+
+// How an entry's text is analysed: zh-Hant text also maps Taiwan vocabulary (normalizer.h).
+inline ScriptHint HintFor(Locale locale) {
+  switch (locale) {
+    case Locale::kZhHans: return ScriptHint::kSimplified;
+    case Locale::kZhHant: return ScriptHint::kTraditional;
+    case Locale::kEn: return ScriptHint::kUnknown;
+  }
+  return ScriptHint::kUnknown;
+}
 
 inline std::string Term(std::string_view prefix, std::string_view value) {
   std::string t(prefix);

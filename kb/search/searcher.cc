@@ -4,11 +4,13 @@
 #include <xapian.h>
 
 #include <cmath>
+#include <list>
 #include <filesystem>
 #include <mutex>
 #include <unordered_map>
 
 #include "kb/content/codec.h"
+#include "kb/content/markdown.h"
 #include "kb/search/generation.h"
 #include "kb/search/schema.h"
 
@@ -80,9 +82,52 @@ double Idf(Xapian::Database& db, const std::string& term, double docs) {
 
 }  // namespace
 
+// Prepared bodies of recently shown entries: least recently used ones go first.
+class Searcher::BodyCache {
+ public:
+  static constexpr size_t kCapacity = 4096;
+
+  std::shared_ptr<const PreparedText> Get(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = map_.find(key);
+    if (it == map_.end()) return nullptr;
+    lru_.splice(lru_.begin(), lru_, it->second.second);
+    return it->second.first;
+  }
+  void Put(const std::string& key, std::shared_ptr<const PreparedText> value) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (map_.count(key) != 0) return;
+    lru_.push_front(key);
+    map_[key] = {std::move(value), lru_.begin()};
+    if (map_.size() > kCapacity) {
+      map_.erase(lru_.back());
+      lru_.pop_back();
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::list<std::string> lru_;
+  std::unordered_map<std::string, std::pair<std::shared_ptr<const PreparedText>, std::list<std::string>::iterator>>
+      map_;
+};
+
 Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool,
                    int64_t entry_count)
-    : analyzer_(std::move(analyzer)), rules_(std::move(rules)), pool_(std::move(pool)), entry_count_(entry_count) {}
+    : analyzer_(std::move(analyzer)),
+      rules_(std::move(rules)),
+      pool_(std::move(pool)),
+      bodies_(std::make_unique<BodyCache>()),
+      entry_count_(entry_count) {}
+
+std::shared_ptr<const PreparedText> Searcher::PreparedBody(const Entry& entry) const {
+  std::string key = EntryKey(entry.id, entry.locale);
+  if (auto cached = bodies_->Get(key)) return cached;
+  auto prepared = std::make_shared<const PreparedText>(
+      PrepareText(*analyzer_, MarkdownToPlainText(entry.body), schema::HintFor(entry.locale)));
+  bodies_->Put(key, prepared);
+  return prepared;
+}
 Searcher::~Searcher() = default;
 
 Result<std::unique_ptr<Searcher>> Searcher::Open(const std::string& gen_dir) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kb/content/entry.h"
+#include "kb/search/highlighter.h"
 #include "kb/search/query_builder.h"
 #include "kb/search/query_rules.h"
 #include "kb/status.h"
@@ -48,6 +49,10 @@ class Searcher {
   // The entry (any audience, published only: drafts are never indexed). nullopt when absent.
   Result<std::optional<Entry>> LoadEntry(const std::string& id, Locale locale) const;
 
+  // The entry's body as plain text, analysed for highlighting; kept for the most recently used
+  // entries of this generation (analysis costs far more than the search itself).
+  std::shared_ptr<const PreparedText> PreparedBody(const Entry& entry) const;
+
   const Analyzer& analyzer() const { return *analyzer_; }
   const QueryRules& rules() const { return rules_; }
   int64_t entry_count() const { return entry_count_; }
@@ -55,10 +60,12 @@ class Searcher {
  private:
   class Pool;
   class Borrowed;
+  class BodyCache;
   Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool, int64_t entry_count);
   std::unique_ptr<Analyzer> analyzer_;
   QueryRules rules_;
   std::unique_ptr<Pool> pool_;
+  std::unique_ptr<BodyCache> bodies_;
   int64_t entry_count_ = 0;
 };
 
