@@ -11,7 +11,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
+#include <set>
 #include <tuple>
 
 #include "kb/content/codec.h"
@@ -79,7 +81,7 @@ void IndexText(const Analyzer& analyzer, std::string_view text, ScriptHint hint,
   }
 }
 
-void AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::string& key, uint64_t hash,
+void AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::string& key, const std::string& hash,
                   Xapian::docid base, Xapian::WritableDatabase* db) {
   ScriptHint hint = schema::HintFor(e.locale);
   Xapian::Document entry_doc;
@@ -87,7 +89,7 @@ void AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::string& k
   entry_doc.add_boolean_term(std::string(schema::kKindEntry));
   entry_doc.add_boolean_term(schema::Term(schema::kEntryKeyPrefix, key));
   AddBooleanTerms(e, key, &entry_doc);
-  entry_doc.add_value(schema::kSlotHash, HashHex(hash));
+  entry_doc.add_value(schema::kSlotHash, hash);
   IndexText(analyzer, e.title, hint, schema::kBodyPrefix, false, 0, &entry_doc);
   for (const std::string& tag : e.tags) IndexText(analyzer, tag, hint, schema::kBodyPrefix, false, 0, &entry_doc);
   IndexText(analyzer, MarkdownToPlainText(e.body), hint, schema::kBodyPrefix, false, 0, &entry_doc);
@@ -110,18 +112,31 @@ void AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::string& k
   db->replace_document(base + schema::kAggregateSlot, aggregate);
 }
 
-// Copies every document of `key` from the previous generation when its hash is unchanged.
-bool ReuseEntry(Xapian::Database& old_db, const std::string& key, const std::string& hash, Xapian::docid base,
-                Xapian::WritableDatabase* db) {
-  std::string unique = schema::Term(schema::kEntryKeyPrefix, key);
-  auto it = old_db.postlist_begin(unique);
-  if (it == old_db.postlist_end(unique)) return false;
-  if (old_db.get_document(*it).get_value(schema::kSlotHash) != hash) return false;
-  std::string owner = schema::Term(schema::kOwnerPrefix, key);
-  for (auto p = old_db.postlist_begin(owner); p != old_db.postlist_end(owner); ++p) {
-    db->replace_document(base + schema::SlotOf(*p), old_db.get_document(*p));
+// What the previous generation holds, read from its entry documents: enough to update a copy of it
+// in place (schema.h: the docid says an entry's id ordinal).
+struct Previous {
+  std::map<std::string, std::string> hash_by_key;      // id|locale -> HashHex
+  std::map<std::string, Xapian::docid> ordinal_by_id;  // id -> ordinal
+  Xapian::docid max_ordinal = 0;
+};
+
+Previous ReadPrevious(const Xapian::Database& db) {
+  Previous previous;
+  std::string kind(schema::kKindEntry);
+  for (auto it = db.postlist_begin(kind); it != db.postlist_end(kind); ++it) {
+    Xapian::Document doc = db.get_document(*it);
+    std::string id = doc.get_value(schema::kSlotId);
+    auto locale = ParseLocale(doc.get_value(schema::kSlotLocale));
+    if (!locale) continue;
+    previous.hash_by_key[EntryKey(id, *locale)] = doc.get_value(schema::kSlotHash);
+    previous.ordinal_by_id[id] = schema::IdOrdinalOf(*it);
+    previous.max_ordinal = std::max(previous.max_ordinal, schema::IdOrdinalOf(*it));
   }
-  return true;
+  return previous;
+}
+
+void DeleteEntry(const std::string& key, Xapian::WritableDatabase* db) {
+  db->delete_document(schema::Term(schema::kOwnerPrefix, key));
 }
 
 int NextGenerationNumber(const fs::path& dir) {
@@ -186,15 +201,17 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
   meta.layout_version = schema::kLayoutVersion;
   meta.analysis_hash = AnalysisHash(options.analysis);
 
-  // The previous generation, for reuse when it was analysed the same way.
-  std::optional<Xapian::Database> old_db;
+  // The previous generation, when it was analysed the same way: the new one starts as a copy of
+  // its files and only changed entries are analysed and rewritten (copying documents one by one,
+  // positions and all, costs more than analysing them again).
+  std::optional<fs::path> previous_db;
   if (options.incremental) {
     auto current = ReadCurrentGeneration(dir.string());
     if (current.ok()) {
       auto old_meta = ReadGenerationMeta((dir / *current).string());
       if (old_meta.ok() && old_meta->layout_version == meta.layout_version &&
           old_meta->analysis_hash == meta.analysis_hash) {
-        old_db.emplace((dir / *current / kGenerationDb).string());
+        previous_db = dir / *current / kGenerationDb;
       }
     }
   }
@@ -206,9 +223,6 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
   fs::remove_all(tmp, ec);
   fs::create_directories(tmp);
   {
-    Xapian::WritableDatabase db((tmp / kGenerationDb).string(),
-                                Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS);
-    // Docids are assigned in (id, locale) order (schema.h).
     std::vector<const Entry*> sorted;
     for (const Entry& e : entries) sorted.push_back(&e);
     std::sort(sorted.begin(), sorted.end(), [](const Entry* a, const Entry* b) {
@@ -219,9 +233,19 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
         return Status::InvalidArgument("duplicate entry " + EntryKey(sorted[i]->id, sorted[i]->locale));
       }
     }
+    Previous previous;
+    if (previous_db) {
+      fs::copy(*previous_db, tmp / kGenerationDb, fs::copy_options::recursive);
+      previous = ReadPrevious(Xapian::Database((tmp / kGenerationDb).string()));
+    }
+    Xapian::WritableDatabase db((tmp / kGenerationDb).string(),
+                                previous_db ? Xapian::DB_OPEN : Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS);
+    // A fresh build numbers ids in order; an update keeps the numbers ids already have and gives new
+    // ids the next ones.
+    std::map<std::string, Xapian::docid> ordinal_by_id = previous.ordinal_by_id;
+    Xapian::docid next_ordinal = previous.max_ordinal;
+    std::set<std::string> kept;
     size_t done = 0;
-    Xapian::docid id_ordinal = 0;
-    const std::string* previous_id = nullptr;
     for (const Entry* entry : sorted) {
       const Entry& e = *entry;
       ++done;
@@ -230,20 +254,25 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
         ++stats.skipped_drafts;
         continue;
       }
-      if (previous_id == nullptr || *previous_id != e.id) ++id_ordinal;
-      previous_id = &e.id;
-      Xapian::docid base = schema::DocId(id_ordinal, static_cast<int>(e.locale), 0);
+      auto [ordinal, fresh] = ordinal_by_id.try_emplace(e.id, next_ordinal + 1);
+      if (fresh) ++next_ordinal;
       std::string key = EntryKey(e.id, e.locale);
-      uint64_t hash = EntryHash(e);
-      if (old_db && ReuseEntry(*old_db, key, HashHex(hash), base, &db)) {
+      std::string hash = HashHex(EntryHash(e));
+      kept.insert(key);
+      auto old = previous.hash_by_key.find(key);
+      if (old != previous.hash_by_key.end() && old->second == hash) {
         ++stats.reused;
       } else {
-        AnalyseEntry(**analyzer, e, key, hash, base, &db);
+        if (old != previous.hash_by_key.end()) DeleteEntry(key, &db);
+        AnalyseEntry(**analyzer, e, key, hash, schema::DocId(ordinal->second, static_cast<int>(e.locale), 0), &db);
         ++stats.analysed;
       }
       ++stats.entries;
       ++stats.by_locale[std::string(LocaleName(e.locale))];
       ++stats.by_type[std::string(EntryTypeName(e.type))];
+    }
+    for (const auto& [key, hash] : previous.hash_by_key) {
+      if (kept.count(key) == 0) DeleteEntry(key, &db);  // removed, or now a draft
     }
     db.commit();
     db.close();

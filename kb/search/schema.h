@@ -23,8 +23,9 @@ inline constexpr int kLayoutVersion = 4;
 
 // Document ids encode what a document is, so ranking never reads documents it does not return:
 //   docid = id_ordinal * kDocsPerId + locale_index * kDocsPerLocale + slot
-// id_ordinal numbers the distinct entry ids (all locales of an id share it, from 1, in id order, so
-// docid order breaks ties by id); slot 0 is the entry document, 1 the aggregate, 2.. the questions.
+// id_ordinal numbers the distinct entry ids (all locales of an id share it, from 1; a full build
+// numbers them in id order, an incremental one gives new ids the next numbers); slot 0 is the entry
+// document, 1 the aggregate, 2.. the questions.
 inline constexpr Xapian::docid kDocsPerLocale = 256;
 inline constexpr Xapian::docid kDocsPerId = 4 * kDocsPerLocale;
 inline constexpr Xapian::docid kEntrySlot = 0;

@@ -193,10 +193,12 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
         fused.body = std::max(fused.body, w);
       }
     }
-    // Ordinals follow id order, so equal scores are broken by id.
+    // Equal scores are broken by entry id (read only for ties: ordinals of ids added by
+    // incremental builds do not follow id order).
+    auto id_of = [&](Xapian::docid ordinal) { return by_id[ordinal].best.get_document().get_value(schema::kSlotId); };
     std::sort(order.begin(), order.end(), [&](Xapian::docid a, Xapian::docid b) {
       double ta = by_id[a].total(), tb = by_id[b].total();
-      return ta != tb ? ta > tb : a < b;
+      return ta != tb ? ta > tb : id_of(a) < id_of(b);
     });
     if (order.size() > static_cast<size_t>(options.limit)) order.resize(static_cast<size_t>(options.limit));
 

@@ -282,6 +282,41 @@ TEST(Generations, SwitchKeepTwoAndReuseUnchangedEntries) {
   EXPECT_EQ(r->hits[0].id, "a");
 }
 
+TEST(Generations, IncrementalBuildsUpdateRemoveAndAddEntries) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  auto ids_for = [&](const std::string& query) {
+    auto kb = KnowledgeBase::Open(OptionsFor(dir));
+    EXPECT_TRUE(kb.ok());
+    SearchRequest request;
+    request.query = query;
+    auto r = (*kb)->Search(request);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? Ids(*r) : std::vector<std::string>{};
+  };
+  ASSERT_TRUE(BuildIndex({MakeEntry("a", "alpha question"), MakeEntry("b", "beta question")}, options).ok());
+  auto changed = BuildIndex({MakeEntry("a", "alpha question"), MakeEntry("b", "gamma question")}, options);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(changed->reused, 1);
+  EXPECT_TRUE(ids_for("beta").empty());  // the old text is gone
+  EXPECT_EQ(ids_for("gamma"), std::vector<std::string>{"b"});
+  auto removed = BuildIndex({MakeEntry("a", "alpha question"), MakeEntry("c", "delta question")}, options);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_TRUE(ids_for("gamma").empty());
+  EXPECT_EQ(ids_for("delta"), std::vector<std::string>{"c"});
+  EXPECT_EQ(ids_for("alpha"), std::vector<std::string>{"a"});
+  auto kb = KnowledgeBase::Open(OptionsFor(dir));
+  ASSERT_TRUE(kb.ok());
+  EXPECT_EQ((*kb)->entry_count(), 2);
+  // Equal scores are broken by id, whatever numbers the ids got.
+  ASSERT_TRUE(BuildIndex({MakeEntry("a", "alpha question"), MakeEntry("c", "delta question"),
+                          MakeEntry("0", "delta question")},
+                         options)
+                  .ok());
+  EXPECT_EQ(ids_for("delta"), (std::vector<std::string>{"0", "c"}));
+}
+
 TEST(Generations, AServingKnowledgeBaseFollowsNewGenerations) {
   TempDir dir;
   IndexBuildOptions options;
