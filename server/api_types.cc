@@ -1,6 +1,8 @@
 // Filling the wire structs from kb results and writing them as JSON.
 #include "server/api_types.h"
 
+#include <chrono>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 namespace kefu::server {
@@ -8,6 +10,21 @@ namespace {
 
 std::string Dump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// "2026-11-25T10:00:00Z"
+std::string FormatUtc(std::chrono::system_clock::time_point t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+template <typename T>
+nlohmann::json OrNull(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
 }  // namespace
@@ -50,6 +67,20 @@ EntryResponse MakeEntryResponse(const EntryDetail& detail) {
   return out;
 }
 
+ReindexStatusResponse MakeReindexStatusResponse(const ReindexJob& job) {
+  ReindexStatusResponse out;
+  out.state = ReindexStateName(job.state);
+  if (job.job_id > 0) out.job_id = job.job_id;
+  if (job.started) out.started = FormatUtc(*job.started);
+  if (job.finished) out.finished = FormatUtc(*job.finished);
+  if (!job.generation.empty()) out.generation = job.generation;
+  out.entries = job.entries;
+  out.errors.reserve(job.errors.size());
+  for (const Diagnostic& d : job.errors) out.errors.push_back({d.path, d.line, d.message});
+  out.message = job.message;
+  return out;
+}
+
 void to_json(nlohmann::json& j, const SearchResultItem& v) {
   j = nlohmann::json{
       {"id", v.id},           {"locale", v.locale}, {"type", v.type},          {"title", v.title},
@@ -87,10 +118,26 @@ void to_json(nlohmann::json& j, const ErrorResponse& v) {
                      {"request_id", v.request_id}};
 }
 
+void to_json(nlohmann::json& j, const ReindexError& v) {
+  j = nlohmann::json{{"path", v.path}, {"line", v.line}, {"message", v.message}};
+}
+
+void to_json(nlohmann::json& j, const ReindexStatusResponse& v) {
+  j = nlohmann::json{{"state", v.state},
+                     {"job_id", OrNull(v.job_id)},
+                     {"started", OrNull(v.started)},
+                     {"finished", OrNull(v.finished)},
+                     {"generation", OrNull(v.generation)},
+                     {"entries", OrNull(v.entries)},
+                     {"errors", v.errors},
+                     {"message", v.message}};
+}
+
 std::string ToJsonString(const SearchResponse& v) { return Dump(v); }
 std::string ToJsonString(const EntryResponse& v) { return Dump(v); }
 std::string ToJsonString(const HealthResponse& v) { return Dump(v); }
 std::string ToJsonString(const ReadyResponse& v) { return Dump(v); }
 std::string ToJsonString(const ErrorResponse& v) { return Dump(v); }
+std::string ToJsonString(const ReindexStatusResponse& v) { return Dump(v); }
 
 }  // namespace kefu::server

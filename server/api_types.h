@@ -6,11 +6,13 @@
 
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "kb/knowledge_base.h"
+#include "server/reindex.h"
 
 namespace kefu::server {
 
@@ -72,8 +74,29 @@ struct ErrorResponse {
   std::string request_id;
 };
 
+// GET /api/v1/admin/reindex/status: one content error of a failed job.
+struct ReindexError {
+  std::string path;
+  int line = 0;  // 0: the whole file
+  std::string message;
+};
+
+// GET /api/v1/admin/reindex/status, and the 202 of POST /api/v1/admin/reindex. Absent values are
+// JSON null.
+struct ReindexStatusResponse {
+  std::string state;  // "idle" | "running" | "succeeded" | "failed"
+  std::optional<int64_t> job_id;
+  std::optional<std::string> started;   // UTC, "2026-11-25T10:00:00Z"
+  std::optional<std::string> finished;  // UTC
+  std::optional<std::string> generation;  // built, e.g. "gen-4" (succeeded)
+  std::optional<int64_t> entries;         // indexed (succeeded)
+  std::vector<ReindexError> errors;
+  std::string message;
+};
+
 SearchResponse MakeSearchResponse(std::string_view query, const SearchResult& result);
 EntryResponse MakeEntryResponse(const EntryDetail& detail);
+ReindexStatusResponse MakeReindexStatusResponse(const ReindexJob& job);
 
 void to_json(nlohmann::json& j, const SearchResultItem& v);
 void to_json(nlohmann::json& j, const SearchResponse& v);
@@ -82,6 +105,8 @@ void to_json(nlohmann::json& j, const EntryResponse& v);
 void to_json(nlohmann::json& j, const HealthResponse& v);
 void to_json(nlohmann::json& j, const ReadyResponse& v);
 void to_json(nlohmann::json& j, const ErrorResponse& v);
+void to_json(nlohmann::json& j, const ReindexError& v);
+void to_json(nlohmann::json& j, const ReindexStatusResponse& v);
 
 // Serialise a response. Invalid UTF-8 (which the handlers reject anyway) is replaced, never thrown
 // on.
@@ -90,5 +115,6 @@ std::string ToJsonString(const EntryResponse& v);
 std::string ToJsonString(const HealthResponse& v);
 std::string ToJsonString(const ReadyResponse& v);
 std::string ToJsonString(const ErrorResponse& v);
+std::string ToJsonString(const ReindexStatusResponse& v);
 
 }  // namespace kefu::server

@@ -3,6 +3,7 @@
 #include "server/config.h"
 
 #include "server/auth.h"
+#include "kb/answer/dialog.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -164,6 +165,19 @@ const std::vector<Setting>& Settings() {
          return std::string();
        },
        [](const ServerConfig& c) { return c.admin_token; }},
+      {"integration_token", "TOKEN",
+       "lets a site backend set customer.id and customer.tier on chat (secret)",
+       [](std::string_view v, ServerConfig& c) {
+         c.integration_token = v;
+         return std::string();
+       },
+       [](const ServerConfig& c) { return c.integration_token; }},
+      {"teams", "CATEGORY=TEAM,...", "hand-off queue per entry category (others: general)",
+       [](std::string_view v, ServerConfig& c) {
+         c.teams = v;
+         return std::string();
+       },
+       [](const ServerConfig& c) { return c.teams; }},
       {"cors_origins", "ORIGIN,ORIGIN",
        "browser origins allowed to call the API, e.g. https://shop.example.com",
        [](std::string_view v, ServerConfig& c) {
@@ -328,6 +342,9 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   if (config.content_dir.empty()) problems.push_back("--content must not be empty");
   if (auto tokens = ParseAgentTokens(config.agent_tokens); !tokens.ok()) {
     problems.push_back("--agent-tokens: " + tokens.status().message());
+  }
+  if (auto teams = ParseTeamMap(config.teams); !teams.ok()) {
+    problems.push_back("--teams: " + teams.status().message());
   }
   if (config.host.empty()) problems.push_back("--listen: the host must not be empty");
   if (config.port < 0 || config.port > 65535) {

@@ -18,8 +18,8 @@ struct ServerConfig {
   // Directory holding `current` -> gen-N/, built by kefu-indexer. Setting `index`. Default:
   // "var/index".
   std::string index_dir = "var/index";
-  // SQLite file for conversations and hand-offs (used from the bot issue on; accepted and kept
-  // now). Setting `db`. Default: "var/kefu.db".
+  // SQLite file for conversations, hand-offs and feedback; its directory is created when
+  // missing. Setting `db`. Default: "var/kefu.db".
   std::string db_path = "var/kefu.db";
   // Address to listen on; port 0 picks a free port. Setting `listen` HOST:PORT ([V6]:PORT for
   // IPv6). Default: "127.0.0.1", 8080.
@@ -56,6 +56,13 @@ struct ServerConfig {
   // The admin bearer token (also accepted on agent routes). Setting `admin_token` (secret).
   // Default: none (admin routes answer 503).
   std::string admin_token;
+  // The token a site's backend sends in X-Kefu-Integration-Token so that POST /api/v1/chat
+  // trusts its customer.id and customer.tier. Setting `integration_token` (secret). Default: none
+  // (those fields are always ignored).
+  std::string integration_token;
+  // Hand-off queues by entry category, "category=team,category=team"; unmapped categories go to
+  // "general". Setting `teams`. Default: none.
+  std::string teams;
 };
 
 // Environment variables by name; main() passes the process environment, tests their own.

@@ -2,10 +2,14 @@
 #include "server/routes.h"
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <utility>
 
 #include "server/access_log.h"
+#include "server/admin_handlers.h"
 #include "server/handlers.h"
+#include "server/handlers_chat.h"
 #include "server/http_errors.h"
 
 namespace kefu::server {
@@ -38,6 +42,57 @@ RouteTable RegisterRoutes(httplib::Server& http, const RouteContext& context) {
     });
     table.Add("GET", pattern, name);
   };
+  // Admin routes: the admin bearer token (Authenticate answers 401/503); not rate limited.
+  auto admin_route = [&](const std::string& method, const std::string& name,
+                         const std::string& pattern, httplib::Server::Handler handler) {
+    httplib::Server::Handler guarded = [name, auth = context.auth, handler = std::move(handler)](
+                                           const Request& req, Response& res) {
+      NoteRoute(name);
+      static const AuthConfig kNoTokens;
+      if (!Authenticate(req, res, auth != nullptr ? *auth : kNoTokens, Role::kAdmin)) return;
+      handler(req, res);
+    };
+    if (method == "POST") {
+      http.Post(pattern, std::move(guarded));
+    } else {
+      http.Get(pattern, std::move(guarded));
+    }
+    table.Add(method, pattern, name);
+  };
+  // The bot's public POST routes: charged to the client's token bucket like public_get.
+  auto public_post = [&](const std::string& name, const std::string& pattern,
+                         httplib::Server::Handler handler) {
+    http.Post(pattern, [name, limiter = context.rate_limiter, proxies = context.trusted_proxies,
+                        handler = std::move(handler)](const Request& req, Response& res) {
+      NoteRoute(name);
+      if (limiter != nullptr && limiter->enabled()) {
+        const RateLimiter::Decision decision =
+            limiter->Acquire(ClientAddress(req, proxies), RateLimiter::Clock::now());
+        if (!decision.allowed) return SetRateLimitedError(res, decision.retry_after_seconds);
+      }
+      handler(req, res);
+    });
+    table.Add("POST", pattern, name);
+  };
+  // Agent routes: an agent's (or the admin) bearer token; the handler gets the agent's name.
+  using AgentHandler = std::function<void(const std::string&, const Request&, Response&)>;
+  auto agent_route = [&](const std::string& method, const std::string& name,
+                         const std::string& pattern, AgentHandler handler) {
+    httplib::Server::Handler guarded = [name, auth = context.auth, handler = std::move(handler)](
+                                           const Request& req, Response& res) {
+      NoteRoute(name);
+      static const AuthConfig kNoTokens;
+      std::optional<std::string> agent =
+          Authenticate(req, res, auth != nullptr ? *auth : kNoTokens, Role::kAgent);
+      if (agent) handler(*agent, req, res);
+    };
+    if (method == "POST") {
+      http.Post(pattern, std::move(guarded));
+    } else {
+      http.Get(pattern, std::move(guarded));
+    }
+    table.Add(method, pattern, name);
+  };
   const KnowledgeBase& kb = *context.kb;
   const Metrics& metrics = *context.metrics;
 
@@ -55,6 +110,57 @@ RouteTable RegisterRoutes(httplib::Server& http, const RouteContext& context) {
              [&kb](const Request& req, Response& res) { HandleSearch(kb, req, res); });
   public_get("/api/v1/entries/{id}", R"(/api/v1/entries/([^/]+))",
              [&kb](const Request& req, Response& res) { HandleGetEntry(kb, req, res); });
+
+  // Admin API (admin bearer token).
+  Reindexer* reindexer = context.reindexer;
+  admin_route("POST", "/api/v1/admin/reindex", "/api/v1/admin/reindex",
+              [reindexer](const Request& req, Response& res) {
+                if (reindexer == nullptr) {
+                  return SetError(res, Status::Unavailable("reindexing is off in this server"));
+                }
+                HandleStartReindex(*reindexer, req, res);
+              });
+  admin_route("GET", "/api/v1/admin/reindex/status", "/api/v1/admin/reindex/status",
+              [reindexer](const Request& req, Response& res) {
+                if (reindexer == nullptr) {
+                  return SetError(res, Status::Unavailable("reindexing is off in this server"));
+                }
+                HandleReindexStatus(*reindexer, req, res);
+              });
+
+  // The bot (docs/BOT.md): customers' chat and feedback, agents' hand-off queue, suggestions.
+  ChatService* chat = context.chat;
+  const std::string integration_token = context.integration_token;
+  public_post("/api/v1/chat", "/api/v1/chat",
+              [chat, integration_token](const Request& req, Response& res) {
+                HandleChat(chat, integration_token, req, res);
+              });
+  public_get("/api/v1/conversations/{id}", R"(/api/v1/conversations/([^/]+))",
+             [chat](const Request& req, Response& res) { HandleGetConversation(chat, req, res); });
+  public_post("/api/v1/feedback", "/api/v1/feedback",
+              [chat](const Request& req, Response& res) { HandleFeedback(chat, req, res); });
+  agent_route("GET", "/api/v1/handoffs", "/api/v1/handoffs",
+              [chat](const std::string& agent, const Request& req, Response& res) {
+                HandleListHandoffs(chat, agent, req, res);
+              });
+  agent_route("POST", "/api/v1/handoffs/{id}/claim", R"(/api/v1/handoffs/([^/]+)/claim)",
+              [chat](const std::string& agent, const Request& req, Response& res) {
+                HandleClaimHandoff(chat, agent, req, res);
+              });
+  agent_route("POST", "/api/v1/handoffs/{id}/resolve", R"(/api/v1/handoffs/([^/]+)/resolve)",
+              [chat](const std::string& agent, const Request& req, Response& res) {
+                HandleResolveHandoff(chat, agent, req, res);
+              });
+  agent_route("POST", "/api/v1/handoffs/{id}/messages", R"(/api/v1/handoffs/([^/]+)/messages)",
+              [chat](const std::string& agent, const Request& req, Response& res) {
+                HandleHandoffMessage(chat, agent, req, res);
+              });
+  agent_route("GET", "/api/v1/agent/search", "/api/v1/agent/search",
+              [chat](const std::string& agent, const Request& req, Response& res) {
+                HandleAgentSearch(chat, agent, req, res);
+              });
+  admin_route("GET", "/api/v1/admin/suggestions", "/api/v1/admin/suggestions",
+              [chat](const Request& req, Response& res) { HandleListSuggestions(chat, req, res); });
 
   return table;
 }

@@ -9,8 +9,10 @@
 
 #include "kb/knowledge_base.h"
 #include "server/auth.h"
+#include "server/chat_service.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
+#include "server/reindex.h"
 
 namespace kefu::server {
 
@@ -46,6 +48,12 @@ struct RouteContext {
   std::vector<std::string> trusted_proxies;
   // Tokens of agent and admin routes; nullptr: those routes answer 503.
   const AuthConfig* auth = nullptr;
+  // Runs POST /api/v1/admin/reindex; nullptr: that route answers 503.
+  Reindexer* reindexer = nullptr;
+  // The bot's conversations and hand-offs; nullptr (no database): those routes answer 503.
+  ChatService* chat = nullptr;
+  // X-Kefu-Integration-Token value that lets chat requests set customer.id/tier; "" never.
+  std::string integration_token;
 };
 
 // Registers every endpoint on `http`.

@@ -196,6 +196,11 @@ ServerOptions MakeServerOptions(const ServerConfig& config) {
   options.cors_origins = config.cors_origins;
   options.listen_backlog = config.listen_backlog;
   options.auth.admin_token = config.admin_token;
+  options.content_dir = config.content_dir;
+  options.index_dir = config.index_dir;
+  options.db_path = config.db_path;
+  options.integration_token = config.integration_token;
+  if (auto teams = ParseTeamMap(config.teams); teams.ok()) options.chat.teams = *teams;
   if (auto tokens = ParseAgentTokens(config.agent_tokens); tokens.ok()) options.auth.agent_tokens = *tokens;
   return options;
 }
@@ -205,7 +210,9 @@ Server::Server(KnowledgeBase& kb, ServerOptions options)
       options_(std::move(options)),
       rate_limiter_(RateLimiterOptions{.per_second = options_.rate_limit_per_second,
                                        .burst = options_.rate_burst,
-                                       .max_clients = options_.rate_limit_max_clients}) {}
+                                       .max_clients = options_.rate_limit_max_clients}),
+      reindexer_(&kb_, ReindexOptions{.content_dir = options_.content_dir,
+                                      .index_dir = options_.index_dir}) {}
 
 Server::~Server() { Stop(); }
 
@@ -229,11 +236,20 @@ Status Server::Start() {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
+  if (!options_.db_path.empty()) {
+    Result<std::unique_ptr<Store>> store = Store::Open(StoreOptions{.path = options_.db_path});
+    if (!store.ok()) return store.status();
+    store_ = std::move(store).value();
+    chat_ = std::make_unique<ChatService>(kb_, *store_, options_.chat);
+  }
   routes_ = RegisterRoutes(http_, RouteContext{.kb = &kb_,
                                                .metrics = &metrics_,
                                                .rate_limiter = &rate_limiter_,
                                                .trusted_proxies = options_.trusted_proxies,
-                                               .auth = &options_.auth});
+                                               .auth = &options_.auth,
+                                               .reindexer = &reindexer_,
+                                               .chat = chat_.get(),
+                                               .integration_token = options_.integration_token});
   InstallCommonHandlers(http_, routes_, options_.payload_max_bytes, options_.cors_origins);
   // Called after each response is written, on the worker that served it.
   http_.set_logger([this](const Request& req, const Response& res) {

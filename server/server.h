@@ -20,7 +20,10 @@
 #include "server/config.h"
 #include "server/metrics.h"
 #include "server/auth.h"
+#include "kb/store/store.h"
+#include "server/chat_service.h"
 #include "server/rate_limiter.h"
+#include "server/reindex.h"
 #include "server/routes.h"
 
 namespace kefu::server {
@@ -58,6 +61,17 @@ struct ServerOptions {
   int listen_backlog = 1024;
   // Bearer tokens of agent and admin routes. Default: none (those routes answer 503).
   AuthConfig auth;
+  // POST /api/v1/admin/reindex builds `content_dir` into `index_dir` (the directory the
+  // KnowledgeBase serves). Default: "" and "" (that route answers 503).
+  std::string content_dir;
+  std::string index_dir;
+  // SQLite file of the bot's conversations and hand-offs, opened by Start(). Default: "" (the bot
+  // routes answer 503; kefu-server always sets it from --db).
+  std::string db_path;
+  // The bot: decision rules, team queues, wait estimates. Default: ChatOptions' defaults.
+  ChatOptions chat;
+  // X-Kefu-Integration-Token value that lets chat requests set customer.id/tier. Default: none.
+  std::string integration_token;
 };
 
 // The server options a ServerConfig asks for (the rest keep their defaults).
@@ -98,6 +112,8 @@ class Server {
   // The listening socket's effective backlog (see BacklogServer::ListenBacklog()); -1 when not
   // listening.
   int listen_backlog() const { return http_.ListenBacklog(); }
+  // The routes registered by Start() (empty before).
+  const RouteTable& routes() const { return routes_; }
 
  private:
   void ReloadLoop();
@@ -106,6 +122,9 @@ class Server {
   const ServerOptions options_;
   Metrics metrics_;  // before http_: its handlers refer to these
   RateLimiter rate_limiter_;
+  Reindexer reindexer_;  // before http_: a running job is waited for after the server stops
+  std::unique_ptr<Store> store_;       // before http_: its handlers use it
+  std::unique_ptr<ChatService> chat_;  // nullptr without db_path
   RouteTable routes_;
   BacklogServer http_;
   int port_ = -1;

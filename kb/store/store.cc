@@ -1,0 +1,689 @@
+// The SQLite store: schema migrations, a small prepared-statement wrapper, one transaction per call.
+#include "kb/store/store.h"
+
+#include <sqlite3.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <utility>
+
+namespace kefu {
+namespace {
+
+// Migration i (0-based) takes the schema from version i to i+1. Append only; never edit one that
+// has shipped.
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY,
+  locale TEXT NOT NULL DEFAULT '',
+  customer_id TEXT NOT NULL DEFAULT '',
+  customer_email TEXT NOT NULL DEFAULT '',
+  customer_tier TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK (status IN ('open', 'handed_off', 'closed')),
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+CREATE TABLE turns (
+  conversation_id TEXT NOT NULL REFERENCES conversations(id),
+  seq INTEGER NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('customer', 'bot', 'agent')),
+  text TEXT NOT NULL,
+  reply_type TEXT NOT NULL DEFAULT '',
+  entry_id TEXT NOT NULL DEFAULT '',
+  confidence REAL NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, seq)
+);
+CREATE TABLE handoffs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  conversation_id TEXT NOT NULL REFERENCES conversations(id),
+  question TEXT NOT NULL,
+  candidates TEXT NOT NULL DEFAULT '[]',
+  reason TEXT NOT NULL,
+  priority INTEGER NOT NULL DEFAULT 0,
+  locale TEXT NOT NULL DEFAULT '',
+  customer_id TEXT NOT NULL DEFAULT '',
+  customer_tier TEXT NOT NULL DEFAULT '',
+  team TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open', 'claimed', 'resolved')),
+  agent TEXT NOT NULL DEFAULT '',
+  note TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  claimed_ms INTEGER NOT NULL DEFAULT 0,
+  resolved_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX handoffs_queue ON handoffs (status, team, priority DESC, created_ms, id);
+CREATE INDEX handoffs_conversation ON handoffs (conversation_id, id);
+CREATE TABLE feedback (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  conversation_id TEXT NOT NULL DEFAULT '',
+  search_id TEXT NOT NULL DEFAULT '',
+  entry_id TEXT NOT NULL DEFAULT '',
+  helpful INTEGER,
+  rating INTEGER CHECK (rating IS NULL OR rating BETWEEN 1 AND 5),
+  comment TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX feedback_conversation ON feedback (conversation_id);
+CREATE TABLE suggestions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  entry_id TEXT NOT NULL,
+  question TEXT NOT NULL,
+  handoff_id INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL
+);
+)sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+// One prepared statement; finalized on destruction. Bind() is 1-based like SQLite's.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  bool ok() const { return rc_ == SQLITE_OK || rc_ == SQLITE_ROW || rc_ == SQLITE_DONE; }
+  Stmt& Bind(int i, std::string_view v) {
+    Check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+    return *this;
+  }
+  Stmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
+  Stmt& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
+  Stmt& Bind(int i, int64_t v) {
+    Check(sqlite3_bind_int64(stmt_, i, v));
+    return *this;
+  }
+  Stmt& Bind(int i, int v) { return Bind(i, static_cast<int64_t>(v)); }
+  Stmt& Bind(int i, double v) {
+    Check(sqlite3_bind_double(stmt_, i, v));
+    return *this;
+  }
+  Stmt& BindNull(int i) {
+    Check(sqlite3_bind_null(stmt_, i));
+    return *this;
+  }
+  // True while there is a row; false at the end or on an error (see status()).
+  bool Step() {
+    if (!ok()) return false;
+    rc_ = sqlite3_step(stmt_);
+    return rc_ == SQLITE_ROW;
+  }
+  // Runs a statement that returns no rows.
+  Status Run() {
+    Step();
+    return status();
+  }
+  Status status() const {
+    if (ok()) return Status::Ok();
+    const std::string message = std::string("sqlite: ") + sqlite3_errmsg(db_);
+    if (rc_ == SQLITE_BUSY || rc_ == SQLITE_LOCKED) return Status::Unavailable(message);
+    if (rc_ == SQLITE_CORRUPT || rc_ == SQLITE_NOTADB) return Status::DataLoss(message);
+    return Status::Internal(message);
+  }
+  std::string Text(int col) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    return p == nullptr ? std::string()
+                        : std::string(reinterpret_cast<const char*>(p),
+                                      static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double Double(int col) const { return sqlite3_column_double(stmt_, col); }
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+ private:
+  void Check(int rc) {
+    if (rc != SQLITE_OK && ok()) rc_ = rc;
+  }
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_ = SQLITE_OK;
+};
+
+ConversationStatus ParseConversationStatus(std::string_view s) {
+  if (s == "handed_off") return ConversationStatus::kHandedOff;
+  if (s == "closed") return ConversationStatus::kClosed;
+  return ConversationStatus::kOpen;
+}
+
+TurnRole ParseTurnRole(std::string_view s) {
+  if (s == "bot") return TurnRole::kBot;
+  if (s == "agent") return TurnRole::kAgent;
+  return TurnRole::kCustomer;
+}
+
+constexpr char kHandoffColumns[] =
+    "id, conversation_id, question, candidates, reason, priority, locale, customer_id, "
+    "customer_tier, team, status, agent, note, created_ms, claimed_ms, resolved_ms";
+
+Handoff ReadHandoff(const Stmt& s) {
+  Handoff h;
+  h.id = s.Int(0);
+  h.conversation_id = s.Text(1);
+  h.question = s.Text(2);
+  h.candidates_json = s.Text(3);
+  h.reason = s.Text(4);
+  h.priority = static_cast<int>(s.Int(5));
+  h.locale = s.Text(6);
+  h.customer_id = s.Text(7);
+  h.customer_tier = s.Text(8);
+  h.team = s.Text(9);
+  h.status = ParseHandoffStatus(s.Text(10)).value_or(HandoffStatus::kOpen);
+  h.agent = s.Text(11);
+  h.note = s.Text(12);
+  h.created_ms = s.Int(13);
+  h.claimed_ms = s.Int(14);
+  h.resolved_ms = s.Int(15);
+  return h;
+}
+
+}  // namespace
+
+std::string_view ConversationStatusName(ConversationStatus status) {
+  switch (status) {
+    case ConversationStatus::kOpen: return "open";
+    case ConversationStatus::kHandedOff: return "handed_off";
+    case ConversationStatus::kClosed: return "closed";
+  }
+  return "open";
+}
+
+std::string_view TurnRoleName(TurnRole role) {
+  switch (role) {
+    case TurnRole::kCustomer: return "customer";
+    case TurnRole::kBot: return "bot";
+    case TurnRole::kAgent: return "agent";
+  }
+  return "customer";
+}
+
+std::string_view HandoffStatusName(HandoffStatus status) {
+  switch (status) {
+    case HandoffStatus::kOpen: return "open";
+    case HandoffStatus::kClaimed: return "claimed";
+    case HandoffStatus::kResolved: return "resolved";
+  }
+  return "open";
+}
+
+std::optional<HandoffStatus> ParseHandoffStatus(std::string_view name) {
+  if (name == "open") return HandoffStatus::kOpen;
+  if (name == "claimed") return HandoffStatus::kClaimed;
+  if (name == "resolved") return HandoffStatus::kResolved;
+  return std::nullopt;
+}
+
+std::string NewConversationId() {
+  std::random_device rd;
+  std::string id;
+  for (int i = 0; i < 4; ++i) {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(rd()));
+    id += buf;
+  }
+  return id;
+}
+
+struct Store::Impl {
+  std::mutex mu;
+  sqlite3* db = nullptr;
+
+  ~Impl() {
+    if (db != nullptr) sqlite3_close_v2(db);
+  }
+
+  Status Exec(const char* sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &error) == SQLITE_OK) return Status::Ok();
+    std::string message = std::string("sqlite: ") + (error != nullptr ? error : "error");
+    sqlite3_free(error);
+    const int code = sqlite3_errcode(db);
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return Status::Unavailable(message);
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) return Status::DataLoss(message);
+    return Status::Internal(message);
+  }
+
+  // Runs `body` in a write transaction (BEGIN IMMEDIATE: takes the write lock up front, so
+  // busy_timeout applies instead of a deadlock on upgrade); commits when it returns OK.
+  template <typename F>
+  Status InTransaction(F&& body) {
+    KEFU_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Status status = body();
+    if (status.ok()) status = Exec("COMMIT");
+    if (!status.ok()) (void)Exec("ROLLBACK");
+    return status;
+  }
+
+  Status Migrate() {
+    KEFU_RETURN_IF_ERROR(
+        Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
+    int version = 0;
+    {
+      Stmt s(db, "SELECT MAX(version) FROM schema_version");
+      if (s.Step() && !s.IsNull(0)) version = static_cast<int>(s.Int(0));
+      KEFU_RETURN_IF_ERROR(s.status());
+    }
+    if (version > kSchemaVersion) {
+      return Status::DataLoss("database schema version " + std::to_string(version) +
+                              " is newer than this binary's " + std::to_string(kSchemaVersion));
+    }
+    for (int v = version; v < kSchemaVersion; ++v) {
+      KEFU_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+        KEFU_RETURN_IF_ERROR(Exec(kMigrations[v]));
+        Stmt s(db, "INSERT INTO schema_version (version) VALUES (?)");
+        s.Bind(1, v + 1);
+        return s.Run();
+      }));
+    }
+    return Status::Ok();
+  }
+
+  Result<Handoff> HandoffById(int64_t id) {
+    const std::string sql = std::string("SELECT ") + kHandoffColumns + " FROM handoffs WHERE id = ?";
+    Stmt s(db, sql.c_str());
+    s.Bind(1, id);
+    if (s.Step()) return ReadHandoff(s);
+    KEFU_RETURN_IF_ERROR(s.status());
+    return Status::NotFound("no hand-off " + std::to_string(id));
+  }
+
+  Status InsertTurn(const Turn& t, int seq) {
+    Stmt s(db,
+           "INSERT INTO turns (conversation_id, seq, role, text, reply_type, entry_id, confidence, "
+           "reason, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(1, t.conversation_id)
+        .Bind(2, seq)
+        .Bind(3, TurnRoleName(t.role))
+        .Bind(4, t.text)
+        .Bind(5, t.reply_type)
+        .Bind(6, t.entry_id)
+        .Bind(7, t.confidence)
+        .Bind(8, t.reason)
+        .Bind(9, t.created_ms);
+    return s.Run();
+  }
+
+  Result<int> NextSeq(std::string_view conversation_id) {
+    Stmt s(db, "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE conversation_id = ?");
+    s.Bind(1, conversation_id);
+    if (s.Step()) return static_cast<int>(s.Int(0));
+    KEFU_RETURN_IF_ERROR(s.status());
+    return Status::Internal("no next turn number");
+  }
+
+  Status SetConversationStatus(std::string_view id, ConversationStatus status, int64_t now_ms) {
+    Stmt s(db, "UPDATE conversations SET status = ?, updated_ms = ? WHERE id = ?");
+    s.Bind(1, ConversationStatusName(status)).Bind(2, now_ms).Bind(3, id);
+    return s.Run();
+  }
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+int Store::SchemaVersion() { return kSchemaVersion; }
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  if (options.path.empty()) return Status::InvalidArgument("the database path is empty");
+  const std::filesystem::path parent = std::filesystem::path(options.path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return Status::Unavailable("cannot create " + parent.string() + ": " + ec.message());
+    }
+  }
+  auto impl = std::make_unique<Impl>();
+  // Our own mutex serialises use of the one connection, so SQLite's can be off.
+  const int rc = sqlite3_open_v2(options.path.c_str(), &impl->db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = "cannot open " + options.path + ": " +
+                          (impl->db != nullptr ? sqlite3_errmsg(impl->db) : "out of memory");
+    return Status::Unavailable(std::move(message));
+  }
+  sqlite3_busy_timeout(impl->db, options.busy_timeout_ms);
+  // WAL lets readers run beside the writer; with synchronous=NORMAL a commit survives a process
+  // crash (the WAL is written before COMMIT returns), only power loss may drop the last ones.
+  KEFU_RETURN_IF_ERROR(impl->Exec("PRAGMA journal_mode = WAL"));
+  KEFU_RETURN_IF_ERROR(impl->Exec("PRAGMA synchronous = NORMAL"));
+  KEFU_RETURN_IF_ERROR(impl->Exec("PRAGMA foreign_keys = ON"));
+  if (Status s = impl->Migrate(); !s.ok()) {
+    if (s.code() == StatusCode::kInternal) {
+      return Status::DataLoss(options.path + " is not a usable Kefu database: " + s.message());
+    }
+    return s;
+  }
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+Result<ExchangeResult> Store::RecordExchange(const Exchange& exchange) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  ExchangeResult result;
+  const Conversation& c = exchange.conversation;
+  const ConversationStatus status =
+      exchange.handoff ? ConversationStatus::kHandedOff : c.status;
+  Status status_of_txn = impl_->InTransaction([&]() -> Status {
+    if (c.id.empty()) {
+      result.conversation_id = NewConversationId();
+      Stmt s(impl_->db,
+             "INSERT INTO conversations (id, locale, customer_id, customer_email, customer_tier, "
+             "status, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+      s.Bind(1, result.conversation_id)
+          .Bind(2, c.locale)
+          .Bind(3, c.customer_id)
+          .Bind(4, c.customer_email)
+          .Bind(5, c.customer_tier)
+          .Bind(6, ConversationStatusName(status))
+          .Bind(7, c.updated_ms)
+          .Bind(8, c.updated_ms);
+      KEFU_RETURN_IF_ERROR(s.Run());
+    } else {
+      result.conversation_id = c.id;
+      Stmt s(impl_->db,
+             "UPDATE conversations SET locale = ?, customer_id = ?, customer_email = ?, "
+             "customer_tier = ?, status = ?, updated_ms = ? WHERE id = ?");
+      s.Bind(1, c.locale)
+          .Bind(2, c.customer_id)
+          .Bind(3, c.customer_email)
+          .Bind(4, c.customer_tier)
+          .Bind(5, ConversationStatusName(status))
+          .Bind(6, c.updated_ms)
+          .Bind(7, c.id);
+      KEFU_RETURN_IF_ERROR(s.Run());
+      if (sqlite3_changes(impl_->db) == 0) return Status::NotFound("no conversation " + c.id);
+    }
+    Result<int> seq = impl_->NextSeq(result.conversation_id);
+    if (!seq.ok()) return seq.status();
+    Turn customer = exchange.customer;
+    customer.conversation_id = result.conversation_id;
+    KEFU_RETURN_IF_ERROR(impl_->InsertTurn(customer, *seq));
+    Turn bot = exchange.bot;
+    bot.conversation_id = result.conversation_id;
+    KEFU_RETURN_IF_ERROR(impl_->InsertTurn(bot, *seq + 1));
+    if (exchange.handoff) {
+      const Handoff& h = *exchange.handoff;
+      Stmt s(impl_->db,
+             "INSERT INTO handoffs (conversation_id, question, candidates, reason, priority, "
+             "locale, customer_id, customer_tier, team, status, created_ms) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)");
+      s.Bind(1, result.conversation_id)
+          .Bind(2, h.question)
+          .Bind(3, h.candidates_json.empty() ? std::string("[]") : h.candidates_json)
+          .Bind(4, h.reason)
+          .Bind(5, h.priority)
+          .Bind(6, h.locale)
+          .Bind(7, h.customer_id)
+          .Bind(8, h.customer_tier)
+          .Bind(9, h.team)
+          .Bind(10, h.created_ms);
+      KEFU_RETURN_IF_ERROR(s.Run());
+      result.handoff_id = sqlite3_last_insert_rowid(impl_->db);
+    }
+    return Status::Ok();
+  });
+  if (!status_of_txn.ok()) return status_of_txn;
+  return result;
+}
+
+Result<Conversation> Store::GetConversation(std::string_view id) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Stmt s(impl_->db,
+         "SELECT id, locale, customer_id, customer_email, customer_tier, status, created_ms, "
+         "updated_ms FROM conversations WHERE id = ?");
+  s.Bind(1, id);
+  if (s.Step()) {
+    Conversation c;
+    c.id = s.Text(0);
+    c.locale = s.Text(1);
+    c.customer_id = s.Text(2);
+    c.customer_email = s.Text(3);
+    c.customer_tier = s.Text(4);
+    c.status = ParseConversationStatus(s.Text(5));
+    c.created_ms = s.Int(6);
+    c.updated_ms = s.Int(7);
+    return c;
+  }
+  KEFU_RETURN_IF_ERROR(s.status());
+  return Status::NotFound("no such conversation");
+}
+
+Result<std::vector<Turn>> Store::ListTurns(std::string_view conversation_id) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Stmt s(impl_->db,
+         "SELECT conversation_id, seq, role, text, reply_type, entry_id, confidence, reason, "
+         "created_ms FROM turns WHERE conversation_id = ? ORDER BY seq");
+  s.Bind(1, conversation_id);
+  std::vector<Turn> turns;
+  while (s.Step()) {
+    Turn t;
+    t.conversation_id = s.Text(0);
+    t.seq = static_cast<int>(s.Int(1));
+    t.role = ParseTurnRole(s.Text(2));
+    t.text = s.Text(3);
+    t.reply_type = s.Text(4);
+    t.entry_id = s.Text(5);
+    t.confidence = s.Double(6);
+    t.reason = s.Text(7);
+    t.created_ms = s.Int(8);
+    turns.push_back(std::move(t));
+  }
+  KEFU_RETURN_IF_ERROR(s.status());
+  return turns;
+}
+
+Result<Handoff> Store::GetHandoff(int64_t id) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->HandoffById(id);
+}
+
+Result<Handoff> Store::LatestHandoff(std::string_view conversation_id) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const std::string sql = std::string("SELECT ") + kHandoffColumns +
+                          " FROM handoffs WHERE conversation_id = ? ORDER BY id DESC LIMIT 1";
+  Stmt s(impl_->db, sql.c_str());
+  s.Bind(1, conversation_id);
+  if (s.Step()) return ReadHandoff(s);
+  KEFU_RETURN_IF_ERROR(s.status());
+  return Status::NotFound("the conversation has no hand-off");
+}
+
+Result<std::vector<Handoff>> Store::ListHandoffs(HandoffStatus status, std::string_view team) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const std::string sql = std::string("SELECT ") + kHandoffColumns +
+                          " FROM handoffs WHERE status = ? AND (? = '' OR team = ?)"
+                          " ORDER BY priority DESC, created_ms, id";
+  Stmt s(impl_->db, sql.c_str());
+  s.Bind(1, HandoffStatusName(status)).Bind(2, team).Bind(3, team);
+  std::vector<Handoff> out;
+  while (s.Step()) out.push_back(ReadHandoff(s));
+  KEFU_RETURN_IF_ERROR(s.status());
+  return out;
+}
+
+Result<QueuePosition> Store::PositionOf(const Handoff& h) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  // The same order as ListHandoffs: higher priority, then older, then lower id go first.
+  Stmt s(impl_->db,
+         "SELECT COUNT(*) FROM handoffs WHERE status = 'open' AND team = ? AND id != ? AND "
+         "(priority > ? OR (priority = ? AND (created_ms < ? OR (created_ms = ? AND id < ?))))");
+  s.Bind(1, h.team)
+      .Bind(2, h.id)
+      .Bind(3, h.priority)
+      .Bind(4, h.priority)
+      .Bind(5, h.created_ms)
+      .Bind(6, h.created_ms)
+      .Bind(7, h.id);
+  QueuePosition position;
+  if (s.Step()) position.ahead = static_cast<int>(s.Int(0));
+  KEFU_RETURN_IF_ERROR(s.status());
+  return position;
+}
+
+Result<Handoff> Store::ClaimHandoff(int64_t id, std::string_view agent, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Handoff claimed;
+  Status status = impl_->InTransaction([&]() -> Status {
+    Result<Handoff> h = impl_->HandoffById(id);
+    if (!h.ok()) return h.status();
+    if (h->status != HandoffStatus::kOpen) {
+      return Status::FailedPrecondition("hand-off " + std::to_string(id) + " is " +
+                                        std::string(HandoffStatusName(h->status)) +
+                                        (h->agent.empty() ? "" : " by " + h->agent));
+    }
+    Stmt s(impl_->db,
+           "UPDATE handoffs SET status = 'claimed', agent = ?, claimed_ms = ? WHERE id = ?");
+    s.Bind(1, agent).Bind(2, now_ms).Bind(3, id);
+    KEFU_RETURN_IF_ERROR(s.Run());
+    claimed = *h;
+    claimed.status = HandoffStatus::kClaimed;
+    claimed.agent = agent;
+    claimed.claimed_ms = now_ms;
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return claimed;
+}
+
+Result<Handoff> Store::ResolveHandoff(int64_t id, std::string_view agent, std::string_view note,
+                                      std::string_view suggest_entry_id, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Handoff resolved;
+  Status status = impl_->InTransaction([&]() -> Status {
+    Result<Handoff> h = impl_->HandoffById(id);
+    if (!h.ok()) return h.status();
+    if (h->status == HandoffStatus::kResolved) {
+      return Status::FailedPrecondition("hand-off " + std::to_string(id) + " is resolved");
+    }
+    resolved = *h;
+    // The agent who resolves it is the one recorded (usually the one who claimed it).
+    resolved.agent = std::string(agent);
+    resolved.note = std::string(note);
+    resolved.status = HandoffStatus::kResolved;
+    resolved.resolved_ms = now_ms;
+    if (resolved.claimed_ms == 0) resolved.claimed_ms = now_ms;
+    Stmt s(impl_->db,
+           "UPDATE handoffs SET status = 'resolved', agent = ?, note = ?, claimed_ms = ?, "
+           "resolved_ms = ? WHERE id = ?");
+    s.Bind(1, resolved.agent)
+        .Bind(2, resolved.note)
+        .Bind(3, resolved.claimed_ms)
+        .Bind(4, now_ms)
+        .Bind(5, id);
+    KEFU_RETURN_IF_ERROR(s.Run());
+    KEFU_RETURN_IF_ERROR(
+        impl_->SetConversationStatus(h->conversation_id, ConversationStatus::kClosed, now_ms));
+    if (!suggest_entry_id.empty()) {
+      Stmt add(impl_->db,
+               "INSERT INTO suggestions (entry_id, question, handoff_id, created_ms) "
+               "VALUES (?, ?, ?, ?)");
+      add.Bind(1, suggest_entry_id).Bind(2, h->question).Bind(3, id).Bind(4, now_ms);
+      KEFU_RETURN_IF_ERROR(add.Run());
+    }
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return resolved;
+}
+
+Result<Turn> Store::AddAgentMessage(int64_t handoff_id, std::string_view agent,
+                                    std::string_view text, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Turn turn;
+  Status status = impl_->InTransaction([&]() -> Status {
+    Result<Handoff> h = impl_->HandoffById(handoff_id);
+    if (!h.ok()) return h.status();
+    if (h->status == HandoffStatus::kResolved) {
+      return Status::FailedPrecondition("hand-off " + std::to_string(handoff_id) +
+                                        " is resolved");
+    }
+    Result<int> seq = impl_->NextSeq(h->conversation_id);
+    if (!seq.ok()) return seq.status();
+    turn.conversation_id = h->conversation_id;
+    turn.seq = *seq;
+    turn.role = TurnRole::kAgent;
+    turn.text = std::string(text);
+    turn.reason = std::string(agent);
+    turn.created_ms = now_ms;
+    KEFU_RETURN_IF_ERROR(impl_->InsertTurn(turn, turn.seq));
+    Stmt s(impl_->db, "UPDATE conversations SET updated_ms = ? WHERE id = ?");
+    s.Bind(1, now_ms).Bind(2, h->conversation_id);
+    return s.Run();
+  });
+  if (!status.ok()) return status;
+  return turn;
+}
+
+Status Store::AddFeedback(const Feedback& f) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->InTransaction([&]() -> Status {
+    Stmt s(impl_->db,
+           "INSERT INTO feedback (conversation_id, search_id, entry_id, helpful, rating, comment, "
+           "created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(1, f.conversation_id).Bind(2, f.search_id).Bind(3, f.entry_id);
+    if (f.helpful) {
+      s.Bind(4, *f.helpful ? 1 : 0);
+    } else {
+      s.BindNull(4);
+    }
+    if (f.rating) {
+      s.Bind(5, *f.rating);
+    } else {
+      s.BindNull(5);
+    }
+    s.Bind(6, f.comment).Bind(7, f.created_ms);
+    return s.Run();
+  });
+}
+
+Result<std::vector<Feedback>> Store::ListFeedback(std::string_view conversation_id) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Stmt s(impl_->db,
+         "SELECT conversation_id, search_id, entry_id, helpful, rating, comment, created_ms "
+         "FROM feedback WHERE conversation_id = ? ORDER BY id");
+  s.Bind(1, conversation_id);
+  std::vector<Feedback> out;
+  while (s.Step()) {
+    Feedback f;
+    f.conversation_id = s.Text(0);
+    f.search_id = s.Text(1);
+    f.entry_id = s.Text(2);
+    if (!s.IsNull(3)) f.helpful = s.Int(3) != 0;
+    if (!s.IsNull(4)) f.rating = static_cast<int>(s.Int(4));
+    f.comment = s.Text(5);
+    f.created_ms = s.Int(6);
+    out.push_back(std::move(f));
+  }
+  KEFU_RETURN_IF_ERROR(s.status());
+  return out;
+}
+
+Result<std::vector<Suggestion>> Store::ListSuggestions(int limit) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Stmt s(impl_->db,
+         "SELECT id, entry_id, question, handoff_id, created_ms FROM suggestions "
+         "ORDER BY id DESC LIMIT ?");
+  s.Bind(1, limit);
+  std::vector<Suggestion> out;
+  while (s.Step()) {
+    Suggestion g;
+    g.id = s.Int(0);
+    g.entry_id = s.Text(1);
+    g.question = s.Text(2);
+    g.handoff_id = s.Int(3);
+    g.created_ms = s.Int(4);
+    out.push_back(std::move(g));
+  }
+  KEFU_RETURN_IF_ERROR(s.status());
+  return out;
+}
+
+}  // namespace kefu

@@ -1,0 +1,170 @@
+// Store: the bot's durable state in one SQLite file — conversations with their turns, hand-offs to
+// agents, feedback and editors' suggestions. WAL with synchronous=NORMAL: a transaction that has
+// returned survives a crash of the process (SIGKILL); the last ones may be lost on power loss. The
+// schema is versioned in `schema_version` and migrated forward on Open(). Every statement is a
+// prepared statement with bound values.
+// Thread-safe: one connection behind a mutex; every method is one transaction.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kb/status.h"
+
+namespace kefu {
+
+struct StoreOptions {
+  // The SQLite file; its directory is created when missing. Required.
+  std::string path;
+  // How long a statement waits for a lock held by another connection (another process on the same
+  // file), in milliseconds. Default: 5000.
+  int busy_timeout_ms = 5000;
+};
+
+enum class ConversationStatus { kOpen, kHandedOff, kClosed };
+enum class TurnRole { kCustomer, kBot, kAgent };
+enum class HandoffStatus { kOpen, kClaimed, kResolved };
+
+std::string_view ConversationStatusName(ConversationStatus status);  // "open", "handed_off", "closed"
+std::string_view TurnRoleName(TurnRole role);                        // "customer", "bot", "agent"
+std::string_view HandoffStatusName(HandoffStatus status);            // "open", "claimed", "resolved"
+std::optional<HandoffStatus> ParseHandoffStatus(std::string_view name);
+
+struct Conversation {
+  std::string id;  // 32 hex digits (128 random bits)
+  std::string locale;
+  std::string customer_id;     // "" unknown; set only from a trusted integration
+  std::string customer_email;  // "" unknown
+  std::string customer_tier;   // "" unknown; set only from a trusted integration
+  ConversationStatus status = ConversationStatus::kOpen;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+};
+
+struct Turn {
+  std::string conversation_id;
+  int seq = 0;  // 1, 2, ... within the conversation; assigned by the store
+  TurnRole role = TurnRole::kCustomer;
+  std::string text;
+  // Bot turns: "answer" | "clarify" | "handoff"; customer turns: "message" | "choice"; agents: "".
+  std::string reply_type;
+  std::string entry_id;  // the entry answered with (bot) or chosen (customer)
+  double confidence = 0;
+  std::string reason;  // bot turns: the dialog reason; agent turns: the agent's name
+  int64_t created_ms = 0;
+};
+
+struct Handoff {
+  int64_t id = 0;  // assigned by the store
+  std::string conversation_id;
+  std::string question;
+  std::string candidates_json;  // [{"entry_id", "title", "confidence"}] as JSON text
+  std::string reason;
+  int priority = 0;  // higher first
+  std::string locale;
+  std::string customer_id;
+  std::string customer_tier;
+  std::string team;
+  HandoffStatus status = HandoffStatus::kOpen;
+  std::string agent;  // who claimed it
+  std::string note;   // the resolution note
+  int64_t created_ms = 0;
+  int64_t claimed_ms = 0;   // 0 until claimed
+  int64_t resolved_ms = 0;  // 0 until resolved
+};
+
+struct Feedback {
+  std::string conversation_id;  // exactly one of conversation_id and search_id
+  std::string search_id;
+  std::string entry_id;
+  std::optional<bool> helpful;
+  std::optional<int> rating;  // 1..5
+  std::string comment;
+  int64_t created_ms = 0;
+};
+
+struct Suggestion {
+  int64_t id = 0;
+  std::string entry_id;
+  std::string question;  // what the customer asked, a candidate alternative question
+  int64_t handoff_id = 0;
+  int64_t created_ms = 0;
+};
+
+// Where an open hand-off stands in its team's queue.
+struct QueuePosition {
+  int ahead = 0;  // open hand-offs of the same team served before it
+};
+
+// What one customer message produced, written in one transaction.
+struct Exchange {
+  // With an empty id a new conversation is created (its id is returned); otherwise the stored one
+  // gets `status`, `locale`, the customer fields and `updated_ms`.
+  Conversation conversation;
+  Turn customer;
+  Turn bot;
+  std::optional<Handoff> handoff;  // a new hand-off; the conversation becomes kHandedOff
+};
+
+struct ExchangeResult {
+  std::string conversation_id;
+  int64_t handoff_id = 0;  // 0 without a new hand-off
+};
+
+class Store {
+ public:
+  // Opens (creating) the file and migrates its schema. kInvalidArgument for an empty path,
+  // kUnavailable when the file cannot be opened, kDataLoss when it is not a usable database or its
+  // schema is newer than this binary's.
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // The schema version this binary writes.
+  static int SchemaVersion();
+
+  Result<ExchangeResult> RecordExchange(const Exchange& exchange);
+  // kNotFound for an unknown id.
+  Result<Conversation> GetConversation(std::string_view id);
+  // The conversation's turns in order; empty for an unknown id.
+  Result<std::vector<Turn>> ListTurns(std::string_view conversation_id);
+
+  Result<Handoff> GetHandoff(int64_t id);
+  // The newest hand-off of a conversation; kNotFound when it has none.
+  Result<Handoff> LatestHandoff(std::string_view conversation_id);
+  // Hand-offs with `status` (and `team` unless empty), by priority (highest first), then age
+  // (oldest first), then id.
+  Result<std::vector<Handoff>> ListHandoffs(HandoffStatus status, std::string_view team);
+  Result<QueuePosition> PositionOf(const Handoff& handoff);
+  // open -> claimed by `agent`. kNotFound; kFailedPrecondition when it is not open.
+  Result<Handoff> ClaimHandoff(int64_t id, std::string_view agent, int64_t now_ms);
+  // open|claimed -> resolved, and the conversation closed; with `suggest_entry_id` the hand-off's
+  // question is recorded as a suggestion for that entry. kNotFound; kFailedPrecondition when
+  // already resolved.
+  Result<Handoff> ResolveHandoff(int64_t id, std::string_view agent, std::string_view note,
+                                 std::string_view suggest_entry_id, int64_t now_ms);
+  // Adds an agent turn to the hand-off's conversation. kNotFound; kFailedPrecondition when the
+  // hand-off is resolved.
+  Result<Turn> AddAgentMessage(int64_t handoff_id, std::string_view agent, std::string_view text,
+                               int64_t now_ms);
+
+  Status AddFeedback(const Feedback& feedback);
+  Result<std::vector<Feedback>> ListFeedback(std::string_view conversation_id);
+  // Newest first, at most `limit`.
+  Result<std::vector<Suggestion>> ListSuggestions(int limit);
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// 32 lowercase hex digits from 128 bits of std::random_device.
+std::string NewConversationId();
+
+}  // namespace kefu

@@ -1,0 +1,159 @@
+// The JSON shapes of the bot's routes (chat, conversations, hand-offs, feedback, suggestions, agent
+// search): the only place they are spelled, like api_types.h for the search routes. A field is on
+// the wire exactly when it is a member here; optional members are left out when absent.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kefu::server {
+
+struct ChatSuggestion {
+  std::string entry_id;
+  std::string title;
+};
+
+struct ChatSource {
+  std::string entry_id;
+  std::string title;
+  std::string locale;  // of the entry shown
+};
+
+// The bot's reply to one message.
+struct ChatReply {
+  std::string type;  // "answer" | "clarify" | "handoff"
+  std::string text;
+  std::optional<std::string> entry_id;  // answer
+  double confidence = 0;
+  std::string reason;  // confident, ambiguous, low_confidence, asked_for_human, ...
+  // The entry's own locale when it is shown to a customer of the other Chinese script.
+  std::optional<std::string> converted_from;
+  std::vector<ChatSuggestion> suggestions;  // clarify
+  std::vector<ChatSource> sources;          // answer
+};
+
+// Where a hand-off stands, as the customer is told.
+struct ChatHandoff {
+  int64_t id = 0;
+  std::string status;  // open | claimed | resolved
+  int position = 0;    // 1 = next in its queue; 0 once claimed
+  int eta_minutes = 0;
+  std::string message;
+};
+
+// POST /api/v1/chat
+struct ChatResponse {
+  std::string conversation_id;
+  ChatReply reply;
+  std::optional<ChatHandoff> handoff;
+};
+
+struct TranscriptTurn {
+  int seq = 0;
+  std::string role;  // customer | bot | agent
+  std::string text;
+  std::string type;  // bot: answer|clarify|handoff; customer: message|choice; agent: ""
+  std::optional<std::string> entry_id;
+  std::optional<double> confidence;  // bot turns
+  std::optional<std::string> reason;  // bot turns
+  std::optional<std::string> agent;   // agent turns
+  int64_t created_ms = 0;
+};
+
+// GET /api/v1/conversations/{id}
+struct TranscriptResponse {
+  std::string id;
+  std::string locale;
+  std::string status;  // open | handed_off | closed
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+  std::vector<TranscriptTurn> turns;
+};
+
+// One hand-off as agents see it.
+struct HandoffItem {
+  int64_t id = 0;
+  std::string conversation_id;
+  std::string question;
+  std::string candidates_json;  // on the wire as `candidates`: [{"entry_id", "title", "confidence"}]
+  std::string reason;
+  int priority = 0;
+  std::string locale;
+  std::string customer_id;
+  std::string customer_tier;
+  std::string team;
+  std::string status;
+  std::string agent;
+  std::string note;
+  int64_t created_ms = 0;
+  int64_t claimed_ms = 0;
+  int64_t resolved_ms = 0;
+};
+
+struct HandoffListResponse {
+  std::vector<HandoffItem> handoffs;
+};
+
+struct SuggestionItem {
+  int64_t id = 0;
+  std::string entry_id;
+  std::string question;
+  int64_t handoff_id = 0;
+  int64_t created_ms = 0;
+};
+
+struct SuggestionListResponse {
+  std::vector<SuggestionItem> suggestions;
+};
+
+// GET /api/v1/agent/search: a hit with what agents may see.
+struct AgentSearchItem {
+  std::string id;
+  std::string locale;
+  std::string type;
+  std::string title;
+  std::string snippet;
+  double score = 0;
+  double confidence = 0;
+  bool converted = false;
+  std::string category;
+  bool escalate = false;
+  std::string audience;       // public | internal
+  std::string internal_note;  // agents only
+};
+
+struct AgentSearchResponse {
+  std::string query;
+  std::string locale;
+  double confidence = 0;
+  std::vector<AgentSearchItem> results;
+};
+
+// POST /api/v1/feedback and other writes that only confirm.
+struct AcceptedResponse {
+  std::string status = "accepted";
+};
+
+void to_json(nlohmann::json& j, const ChatSuggestion& v);
+void to_json(nlohmann::json& j, const ChatSource& v);
+void to_json(nlohmann::json& j, const ChatReply& v);
+void to_json(nlohmann::json& j, const ChatHandoff& v);
+void to_json(nlohmann::json& j, const ChatResponse& v);
+void to_json(nlohmann::json& j, const TranscriptTurn& v);
+void to_json(nlohmann::json& j, const TranscriptResponse& v);
+void to_json(nlohmann::json& j, const HandoffItem& v);
+void to_json(nlohmann::json& j, const HandoffListResponse& v);
+void to_json(nlohmann::json& j, const SuggestionItem& v);
+void to_json(nlohmann::json& j, const SuggestionListResponse& v);
+void to_json(nlohmann::json& j, const AgentSearchItem& v);
+void to_json(nlohmann::json& j, const AgentSearchResponse& v);
+void to_json(nlohmann::json& j, const AcceptedResponse& v);
+
+// Serialises any of the above; invalid UTF-8 is replaced, never thrown on.
+template <typename T>
+std::string ToChatJson(const T& v);
+
+}  // namespace kefu::server

@@ -1,0 +1,143 @@
+// DecideReply(): every rule as a row of a table, and the phrase detectors in three languages.
+#include "kb/answer/dialog.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace kefu {
+namespace {
+
+struct Row {
+  const char* name;
+  DialogState state;
+  std::string message;
+  std::optional<DialogCandidate> choice;
+  std::vector<DialogCandidate> candidates;
+  std::string tier;
+  ReplyType type;
+  DialogReason reason;
+  int priority;  // checked for hand-offs
+};
+
+const std::vector<DialogCandidate> kConfident = {{"a", 0.9, false}, {"b", 0.2, false}};
+const std::vector<DialogCandidate> kEscalates = {{"hacked", 0.95, true}, {"b", 0.2, false}};
+const std::vector<DialogCandidate> kAmbiguous = {
+    {"a", 0.5, false}, {"b", 0.45, false}, {"c", 0.1, false}};
+const std::vector<DialogCandidate> kLow = {{"a", 0.1, false}};
+
+TEST(Dialog, DecidesEachCaseByTheTable) {
+  const std::vector<Row> rows = {
+      {"confident answer", {}, "退货运费谁承担", {}, kConfident, "", ReplyType::kAnswer,
+       DialogReason::kConfident, 0},
+      {"at the threshold answers", {}, "q", {}, {{"a", 0.75, false}}, "", ReplyType::kAnswer,
+       DialogReason::kConfident, 0},
+      {"escalating entry", {}, "账号被盗了", {}, kEscalates, "", ReplyType::kHandoff,
+       DialogReason::kEntryEscalates, 1},
+      {"between thresholds clarifies", {}, "q", {}, kAmbiguous, "", ReplyType::kClarify,
+       DialogReason::kAmbiguous, 0},
+      {"below clarify hands off", {}, "asdf qwer", {}, kLow, "", ReplyType::kHandoff,
+       DialogReason::kLowConfidence, 0},
+      {"nothing found hands off", {}, "zzz", {}, {}, "", ReplyType::kHandoff,
+       DialogReason::kLowConfidence, 0},
+      {"asks for a person (zh-Hans)", {}, "转人工", {}, kConfident, "", ReplyType::kHandoff,
+       DialogReason::kAskedForHuman, 0},
+      {"asks for a person (zh-Hant)", {}, "我要人工服務", {}, kConfident, "", ReplyType::kHandoff,
+       DialogReason::kAskedForHuman, 0},
+      {"asks for a person (en)", {}, "Can I talk to a person?", {}, kConfident, "",
+       ReplyType::kHandoff, DialogReason::kAskedForHuman, 0},
+      {"complaint raises priority", {}, "我要投诉，转人工", {}, {}, "", ReplyType::kHandoff,
+       DialogReason::kAskedForHuman, 2},
+      {"trusted vip tier raises priority", {}, "human please", {}, {}, "vip",
+       ReplyType::kHandoff, DialogReason::kAskedForHuman, 1},
+      {"second failure in a row", {.failed_turns = 1}, "q", {}, kAmbiguous, "",
+       ReplyType::kHandoff, DialogReason::kRepeatedFailure, 0},
+      {"low confidence after a failure", {.failed_turns = 1}, "q", {}, kLow, "",
+       ReplyType::kHandoff, DialogReason::kRepeatedFailure, 0},
+      {"a confident answer after a failure", {.failed_turns = 1}, "q", {}, kConfident, "",
+       ReplyType::kAnswer, DialogReason::kConfident, 0},
+      {"choice answers", {}, "", DialogCandidate{"b", 1, false}, {}, "", ReplyType::kAnswer,
+       DialogReason::kChoseSuggestion, 0},
+      {"choice of an escalating entry", {}, "", DialogCandidate{"hacked", 1, true}, {}, "",
+       ReplyType::kHandoff, DialogReason::kEntryEscalates, 1},
+      {"handed off stays with the person", {.handed_off = true}, "转人工", {}, kConfident, "",
+       ReplyType::kHandoff, DialogReason::kAlreadyHandedOff, 0},
+  };
+  for (const Row& row : rows) {
+    DialogInput input;
+    input.message = row.message;
+    input.choice = row.choice;
+    input.candidates = row.candidates;
+    input.customer_tier = row.tier;
+    const DialogDecision d = DecideReply(row.state, input, DialogOptions());
+    EXPECT_EQ(ReplyTypeName(d.type), ReplyTypeName(row.type)) << row.name;
+    EXPECT_EQ(DialogReasonName(d.reason), DialogReasonName(row.reason)) << row.name;
+    if (d.type == ReplyType::kHandoff) {
+      EXPECT_EQ(d.priority, row.priority) << row.name;
+    }
+    EXPECT_EQ(d.new_handoff,
+              d.type == ReplyType::kHandoff && d.reason != DialogReason::kAlreadyHandedOff)
+        << row.name;
+  }
+}
+
+TEST(Dialog, ClarifyOffersTheTopTwoAndAThirdOnlyAboveTheClarifyThreshold) {
+  DialogInput input;
+  input.message = "q";
+  input.candidates = kAmbiguous;
+  DialogDecision d = DecideReply({}, input, DialogOptions());
+  EXPECT_EQ(d.suggestions, (std::vector<size_t>{0, 1}));
+  input.candidates[2].confidence = 0.35;
+  d = DecideReply({}, input, DialogOptions());
+  EXPECT_EQ(d.suggestions, (std::vector<size_t>{0, 1, 2}));
+  EXPECT_TRUE(d.failed);
+}
+
+TEST(Dialog, AnswerNamesTheEntryAndItsConfidence) {
+  DialogInput input;
+  input.message = "q";
+  input.candidates = kConfident;
+  const DialogDecision d = DecideReply({}, input, DialogOptions());
+  EXPECT_EQ(d.entry_id, "a");
+  EXPECT_DOUBLE_EQ(d.confidence, 0.9);
+  EXPECT_FALSE(d.failed);
+}
+
+TEST(Dialog, DetectsRequestsForAPerson) {
+  for (const char* yes : {"人工", "转人工", "轉人工", "真人客服", "找客服", "人工服務", "我要人工客服",
+                          "agent", "Human please", "I want a REPRESENTATIVE", "talk to a person",
+                          "can I speak to someone?"}) {
+    EXPECT_TRUE(AsksForHuman(yes)) << yes;
+  }
+  for (const char* no : {"退货运费谁承担", "how do I return an item", "humanity", "reagent",
+                         "客服几点上班"}) {
+    EXPECT_FALSE(AsksForHuman(no)) << no;
+  }
+}
+
+TEST(Dialog, DetectsComplaintsAndAnger) {
+  for (const char* yes : {"我要投诉", "我要投訴", "给差评", "I want to file a complaint",
+                          "I am FURIOUS", "this is unacceptable"}) {
+    EXPECT_TRUE(SignalsComplaint(yes)) << yes;
+  }
+  for (const char* no : {"退货运费谁承担", "where is my order", "angrybirds"}) {
+    EXPECT_FALSE(SignalsComplaint(no)) << no;
+  }
+}
+
+TEST(Dialog, ParsesTheTeamMap) {
+  auto teams = ParseTeamMap(" account=security, payment = billing ,");
+  ASSERT_TRUE(teams.ok()) << teams.status().ToString();
+  EXPECT_EQ(teams->size(), 2u);
+  EXPECT_EQ(TeamFor("account", *teams, "general"), "security");
+  EXPECT_EQ(TeamFor("payment", *teams, "general"), "billing");
+  EXPECT_EQ(TeamFor("orders", *teams, "general"), "general");
+  EXPECT_EQ(TeamFor("", *teams, "general"), "general");
+  EXPECT_TRUE(ParseTeamMap("")->empty());
+  EXPECT_FALSE(ParseTeamMap("account").ok());
+  EXPECT_FALSE(ParseTeamMap("account=").ok());
+}
+
+}  // namespace
+}  // namespace kefu

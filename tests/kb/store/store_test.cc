@@ -1,0 +1,159 @@
+// Store: a real SQLite file in a temporary directory — schema, exchanges, the hand-off life cycle,
+// feedback, suggestions, and reopening the file.
+#include "kb/store/store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "tests/testing/temp_dir.h"
+
+namespace kefu {
+namespace {
+
+std::unique_ptr<Store> OpenOrDie(const std::string& path) {
+  Result<std::unique_ptr<Store>> store = Store::Open(StoreOptions{.path = path});
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+Exchange NewExchange(int64_t now, std::optional<Handoff> handoff = std::nullopt) {
+  Exchange e;
+  e.conversation.locale = "zh-Hans";
+  e.conversation.updated_ms = now;
+  e.customer = {.role = TurnRole::kCustomer, .text = "转人工", .reply_type = "message",
+                .created_ms = now};
+  e.bot = {.role = TurnRole::kBot, .text = "已为您转接", .reply_type = "handoff",
+           .reason = "asked_for_human", .created_ms = now};
+  e.handoff = std::move(handoff);
+  return e;
+}
+
+Handoff NewHandoff(int priority, int64_t now, const std::string& team = "general") {
+  Handoff h;
+  h.question = "账号被盗了";
+  h.reason = "entry_escalates";
+  h.priority = priority;
+  h.team = team;
+  h.created_ms = now;
+  return h;
+}
+
+TEST(Store, CreatesItsDirectoryAndRecordsAConversation) {
+  testing::TempDir dir;
+  auto store = OpenOrDie(dir.Path("nested/var/kefu.db"));
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(std::filesystem::exists(dir.Path("nested/var/kefu.db")));
+  auto r = store->RecordExchange(NewExchange(1000));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->conversation_id.size(), 32u);
+  EXPECT_EQ(r->conversation_id.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(r->handoff_id, 0);
+  auto c = store->GetConversation(r->conversation_id);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->status, ConversationStatus::kOpen);
+  auto turns = store->ListTurns(r->conversation_id);
+  ASSERT_TRUE(turns.ok());
+  ASSERT_EQ(turns->size(), 2u);
+  EXPECT_EQ((*turns)[0].seq, 1);
+  EXPECT_EQ((*turns)[0].role, TurnRole::kCustomer);
+  EXPECT_EQ((*turns)[1].seq, 2);
+  EXPECT_EQ((*turns)[1].reason, "asked_for_human");
+  EXPECT_EQ(store->GetConversation("0123").status().code(), StatusCode::kNotFound);
+}
+
+TEST(Store, ConversationIdsAreRandom) {
+  EXPECT_NE(NewConversationId(), NewConversationId());
+}
+
+TEST(Store, QueuesHandOffsByPriorityThenAge) {
+  testing::TempDir dir;
+  auto store = OpenOrDie(dir.Path("kefu.db"));
+  ASSERT_NE(store, nullptr);
+  auto a = store->RecordExchange(NewExchange(1000, NewHandoff(0, 1000)));
+  auto b = store->RecordExchange(NewExchange(2000, NewHandoff(2, 2000)));
+  auto c = store->RecordExchange(NewExchange(3000, NewHandoff(0, 3000)));
+  auto d = store->RecordExchange(NewExchange(4000, NewHandoff(5, 4000, "security")));
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok() && d.ok());
+  EXPECT_EQ(store->GetConversation(a->conversation_id)->status, ConversationStatus::kHandedOff);
+  auto list = store->ListHandoffs(HandoffStatus::kOpen, "general");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].id, b->handoff_id);
+  EXPECT_EQ((*list)[1].id, a->handoff_id);
+  EXPECT_EQ((*list)[2].id, c->handoff_id);
+  EXPECT_EQ(store->ListHandoffs(HandoffStatus::kOpen, "")->size(), 4u);
+  EXPECT_EQ(store->PositionOf(*store->GetHandoff(c->handoff_id))->ahead, 2);
+  EXPECT_EQ(store->PositionOf(*store->GetHandoff(b->handoff_id))->ahead, 0);
+  EXPECT_EQ(store->PositionOf(*store->GetHandoff(d->handoff_id))->ahead, 0);
+}
+
+TEST(Store, HandOffLifeCycle) {
+  testing::TempDir dir;
+  auto store = OpenOrDie(dir.Path("kefu.db"));
+  ASSERT_NE(store, nullptr);
+  auto r = store->RecordExchange(NewExchange(1000, NewHandoff(0, 1000)));
+  ASSERT_TRUE(r.ok());
+  auto claimed = store->ClaimHandoff(r->handoff_id, "li", 2000);
+  ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
+  EXPECT_EQ(claimed->agent, "li");
+  EXPECT_EQ(store->ClaimHandoff(r->handoff_id, "wang", 2100).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store->ClaimHandoff(999, "wang", 2100).status().code(), StatusCode::kNotFound);
+  auto turn = store->AddAgentMessage(r->handoff_id, "li", "您好，我来帮您处理", 2500);
+  ASSERT_TRUE(turn.ok());
+  EXPECT_EQ(turn->seq, 3);
+  auto resolved = store->ResolveHandoff(r->handoff_id, "li", "已冻结账号", "account-hacked", 3000);
+  ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+  EXPECT_EQ(resolved->status, HandoffStatus::kResolved);
+  EXPECT_EQ(store->GetConversation(r->conversation_id)->status, ConversationStatus::kClosed);
+  EXPECT_EQ(store->ResolveHandoff(r->handoff_id, "li", "", "", 3100).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store->AddAgentMessage(r->handoff_id, "li", "x", 3200).status().code(),
+            StatusCode::kFailedPrecondition);
+  auto suggestions = store->ListSuggestions(10);
+  ASSERT_TRUE(suggestions.ok());
+  ASSERT_EQ(suggestions->size(), 1u);
+  EXPECT_EQ((*suggestions)[0].entry_id, "account-hacked");
+  EXPECT_EQ((*suggestions)[0].question, "账号被盗了");
+  EXPECT_EQ((*suggestions)[0].handoff_id, r->handoff_id);
+}
+
+TEST(Store, FeedbackAndReopeningKeepEverything) {
+  testing::TempDir dir;
+  std::string id;
+  int64_t handoff = 0;
+  {
+    auto store = OpenOrDie(dir.Path("kefu.db"));
+    ASSERT_NE(store, nullptr);
+    auto r = store->RecordExchange(NewExchange(1000, NewHandoff(1, 1000)));
+    ASSERT_TRUE(r.ok());
+    id = r->conversation_id;
+    handoff = r->handoff_id;
+    ASSERT_TRUE(store->AddFeedback({.conversation_id = id, .entry_id = "x", .helpful = false,
+                                    .rating = 2, .created_ms = 1500})
+                    .ok());
+  }
+  auto store = OpenOrDie(dir.Path("kefu.db"));
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->ListTurns(id)->size(), 2u);
+  EXPECT_EQ(store->GetHandoff(handoff)->priority, 1);
+  auto feedback = store->ListFeedback(id);
+  ASSERT_TRUE(feedback.ok());
+  ASSERT_EQ(feedback->size(), 1u);
+  EXPECT_EQ((*feedback)[0].helpful, false);
+  EXPECT_EQ((*feedback)[0].rating, 2);
+}
+
+TEST(Store, RefusesAFileThatIsNotADatabase) {
+  testing::TempDir dir;
+  std::ofstream(dir.Path("junk.db")) << std::string(4096, 'x');
+  auto store = Store::Open(StoreOptions{.path = dir.Path("junk.db")});
+  EXPECT_FALSE(store.ok());
+  EXPECT_EQ(Store::Open(StoreOptions{}).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace kefu
