@@ -155,6 +155,18 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
 
   std::unordered_set<std::string> term_set;
   for (const QueryTerm& t : terms) term_set.insert(t.term);
+  // The query's terms that `text` contains, in query order, for the test console.
+  auto matched_terms = [&](std::string_view text) {
+    std::unordered_set<std::string> in_text;
+    for (const Token& t : analyzer.Analyze(text)) in_text.insert(TermOf(t));
+    std::vector<std::string> out;
+    for (const QueryTerm& t : terms) {
+      if (in_text.count(t.term) > 0 && std::find(out.begin(), out.end(), t.term) == out.end()) {
+        out.push_back(t.term);
+      }
+    }
+    return out;
+  };
   // The hit for entry `e`, in the searcher's script when it is the other Chinese one.
   auto make_hit = [&](const Entry& e) {
     SearchHit hit;
@@ -198,6 +210,9 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
     SearchHit hit = make_hit(**entry);
     hit.score = c.score;
     hit.matched_question = c.matched_text;
+    if (request.explain) {
+      hit.matched_terms = matched_terms(c.matched_text.empty() ? (*entry)->title : c.matched_text);
+    }
     hit.features = FeaturesOf(*candidates, i, words, norm.had_han);
     hit.confidence = Confidence(hit.features, impl_->options.policy.model);
     result.hits.push_back(std::move(hit));
@@ -224,7 +239,24 @@ Result<EntryDetail> KnowledgeBase::GetEntry(std::string_view id, std::optional<L
     if (!related.ok()) return related.status();
     if (*related) detail.related.push_back({rid, (*related)->title});
   }
+  if (detail.converted) {
+    // Shown in the reader's script: a Taiwan customer reads 軟體, not 软件.
+    const Normalizer& normalizer = searcher->analyzer().normalizer();
+    auto convert = [&](std::string& text) {
+      text = *locale == Locale::kZhHant ? normalizer.ToTraditional(text)
+                                        : normalizer.ToSimplified(text);
+    };
+    convert(detail.entry.title);
+    for (std::string& q : detail.entry.questions) convert(q);
+    convert(detail.entry.body);
+    convert(detail.entry.internal_note);
+    for (RelatedEntry& r : detail.related) convert(r.title);
+  }
   return detail;
+}
+
+std::string KnowledgeBase::QuestionKey(std::string_view question) const {
+  return QueryRules::PinKey(impl_->Current()->analyzer(), question);
 }
 
 std::string KnowledgeBase::generation() const { return impl_->GenerationName(); }

@@ -42,6 +42,8 @@ struct SearchRequest {
   Audience audience = Audience::kPublic;
   // Number of hits wanted, 1..50. Default: 10.
   int limit = 10;
+  // Fill SearchHit::matched_terms (the editors' test console, `?explain=1`). Default: false.
+  bool explain = false;
 };
 
 struct SearchHit {
@@ -57,6 +59,9 @@ struct SearchHit {
   bool escalate = false;
   bool pinned = false;           // an editor pinned this entry to the question (content/pins.txt)
   std::string matched_question;  // the title or question that matched best; empty for a body match
+  // The query's terms (normalised, stemmed) found in matched_question, or in the title for a body
+  // match; filled only for SearchRequest::explain.
+  std::vector<std::string> matched_terms;
   ConfidenceFeatures features;   // what `confidence` was computed from
 };
 
@@ -72,9 +77,11 @@ struct RelatedEntry {
 };
 
 struct EntryDetail {
-  Entry entry;
+  Entry entry;  // entry.locale is the locale it was written in
   std::vector<RelatedEntry> related;  // resolved in the same locale (or the other Chinese script)
-  bool converted = false;  // no entry in the requested locale; this is the other Chinese script
+  // No entry in the requested Chinese script: this is the other one's, its title, questions, body,
+  // internal note and related titles converted for display (OpenCC, Taiwan phrases).
+  bool converted = false;
 };
 
 class KnowledgeBase {
@@ -93,6 +100,10 @@ class KnowledgeBase {
   // kInternal; internal_note is cleared for kPublic. kNotFound otherwise.
   Result<EntryDetail> GetEntry(std::string_view id, std::optional<Locale> locale,
                                Audience audience) const;
+
+  // The key under which customers' questions count as the same: normalised (NFKC case folding,
+  // Traditional folded to Simplified) with punctuation and spacing dropped, as pins match.
+  std::string QuestionKey(std::string_view question) const;
 
   // Switches to a newer generation if `current` moved. Returns OK when nothing changed.
   Status Reload();

@@ -92,6 +92,7 @@ void to_json(nlohmann::json& j, const SearchResponse& v) {
                      {"locale", v.locale},
                      {"confidence", v.confidence},
                      {"results", v.results}};
+  if (!v.search_id.empty()) j["search_id"] = v.search_id;
 }
 
 void to_json(nlohmann::json& j, const RelatedItem& v) {

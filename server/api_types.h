@@ -29,6 +29,8 @@ struct SearchResultItem {
 
 // GET /api/v1/search
 struct SearchResponse {
+  // Names this search in POST /api/v1/feedback {search_id}: 32 random hex digits. "" leaves it out.
+  std::string search_id;
   std::string query;      // as received
   std::string locale;     // searched: requested or detected
   double confidence = 0;  // of the first result, 0 without results

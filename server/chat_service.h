@@ -15,6 +15,7 @@
 #include "kb/knowledge_base.h"
 #include "kb/status.h"
 #include "kb/store/store.h"
+#include "server/business_hours.h"
 #include "server/chat_types.h"
 
 namespace kefu::server {
@@ -30,6 +31,16 @@ struct ChatOptions {
   // at least min_eta_minutes. Defaults: 3 and 2.
   int minutes_per_handoff = 3;
   int min_eta_minutes = 2;
+  // When agents are at work; out of hours the wait runs to the next opening, or the reply goes
+  // by e-mail when the conversation has one. Setting `business_hours`. Default: always.
+  BusinessHours hours;
+  // Out of hours with an e-mail on the conversation: the promise "we reply by e-mail within N
+  // hours". Setting `email_reply_hours`. Default: 48.
+  int email_reply_hours = 48;
+  // A conversation with no message for this long closes itself and asks for a rating; one with a
+  // person (handed off) waits for them instead. 0 never closes. Setting `idle_close_minutes`.
+  // Default: 10 minutes.
+  int64_t idle_close_ms = 10 * 60 * 1000;
   // Candidates searched per message (suggestions and the agent's candidates come from these).
   // Default: 5.
   int search_limit = 5;
@@ -47,6 +58,8 @@ struct ChatRequest {
   std::string customer_id;
   std::string customer_email;
   std::string customer_tier;
+  // Add ChatResponse::explain (the caller proved to be an admin). Default: false.
+  bool explain = false;
 };
 
 class ChatService {
@@ -73,9 +86,18 @@ class ChatService {
   // Search with Audience::kInternal: internal entries and their internal notes included.
   Result<AgentSearchResponse> AgentSearch(const SearchRequest& request);
 
+  // Closes the conversations idle for idle_close_ms (see ChatOptions), each with a bot turn that
+  // asks for a rating; returns how many. The server calls it periodically.
+  Result<int> CloseIdleConversations();
+
+  // The figures of GET /api/v1/admin/stats for [from_ms, to_ms).
+  Result<StatsResponse> Stats(int64_t from_ms, int64_t to_ms);
+
  private:
   int64_t Now() const;
-  ChatHandoff HandoffStatusFor(const Handoff& handoff, Locale locale);
+  ChatHandoff HandoffStatusFor(const Handoff& handoff, Locale locale, bool has_email, int64_t now);
+  // Closes `conversation` if still idle at `now`; true when it did.
+  Result<bool> CloseIfIdle(const Conversation& conversation, int64_t now);
 
   const KnowledgeBase& kb_;
   Store& store_;

@@ -31,12 +31,74 @@ void to_json(json& j, const ChatHandoff& v) {
            {"status", v.status},
            {"position", v.position},
            {"eta_minutes", v.eta_minutes},
+           {"out_of_hours", v.out_of_hours},
+           {"reply_by", v.reply_by},
            {"message", v.message}};
+}
+
+void to_json(json& j, const ExplainCandidate& v) {
+  j = json{{"entry_id", v.entry_id},
+           {"title", v.title},
+           {"score", v.score},
+           {"confidence", v.confidence},
+           {"matched_question", v.matched_question},
+           {"matched_terms", v.matched_terms},
+           {"pinned", v.pinned},
+           {"escalate", v.escalate}};
+}
+
+void to_json(json& j, const ChatExplain& v) {
+  j = json{{"rule", v.rule},
+           {"question", v.question},
+           {"locale", v.locale},
+           {"answer_threshold", v.answer_threshold},
+           {"clarify_threshold", v.clarify_threshold},
+           {"failed_turns_before", v.failed_turns_before},
+           {"candidates", v.candidates}};
 }
 
 void to_json(json& j, const ChatResponse& v) {
   j = json{{"conversation_id", v.conversation_id}, {"reply", v.reply}};
   if (v.handoff) j["handoff"] = *v.handoff;
+  if (v.explain) j["explain"] = *v.explain;
+}
+
+void to_json(json& j, const StatsReasonCount& v) {
+  j = json{{"count", v.count}, {"rate", v.rate}};
+}
+
+void to_json(json& j, const StatsEntryVotes& v) {
+  j = json{{"entry_id", v.entry_id},
+           {"helpful", v.helpful},
+           {"not_helpful", v.not_helpful},
+           {"helpful_ratio", v.helpful_ratio}};
+}
+
+void to_json(json& j, const StatsQuestion& v) {
+  j = json{{"question", v.question},
+           {"count", v.count},
+           {"max_confidence", v.max_confidence},
+           {"last_ms", v.last_ms},
+           {"reasons", v.reasons}};
+}
+
+void to_json(json& j, const StatsResponse& v) {
+  j = json{{"from_ms", v.from_ms},
+           {"to_ms", v.to_ms},
+           {"conversations", v.conversations},
+           {"deflected", v.deflected},
+           {"deflection_rate", v.deflection_rate},
+           {"handed_off", v.handed_off},
+           {"handoff_rate", v.handoff_rate},
+           {"abandoned", v.abandoned},
+           {"handoffs_by_reason", v.handoffs_by_reason},
+           {"replies", v.replies},
+           {"helpful", v.helpful},
+           {"ratings", v.ratings},
+           {"average_rating", v.average_rating ? json(*v.average_rating) : json(nullptr)},
+           {"median_seconds_to_claim",
+            v.median_seconds_to_claim ? json(*v.median_seconds_to_claim) : json(nullptr)},
+           {"unanswered", v.unanswered}};
 }
 
 void to_json(json& j, const TranscriptTurn& v) {
@@ -127,5 +189,6 @@ template std::string ToChatJson(const SuggestionListResponse&);
 template std::string ToChatJson(const AgentSearchResponse&);
 template std::string ToChatJson(const AcceptedResponse&);
 template std::string ToChatJson(const TranscriptTurn&);
+template std::string ToChatJson(const StatsResponse&);
 
 }  // namespace kefu::server

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -24,7 +25,7 @@ struct ChatSource {
 
 // The bot's reply to one message.
 struct ChatReply {
-  std::string type;  // "answer" | "clarify" | "handoff"
+  std::string type;  // "answer" | "clarify" | "handoff" | "greeting"
   std::string text;
   std::optional<std::string> entry_id;  // answer
   double confidence = 0;
@@ -41,7 +42,31 @@ struct ChatHandoff {
   std::string status;  // open | claimed | resolved
   int position = 0;    // 1 = next in its queue; 0 once claimed
   int eta_minutes = 0;
+  bool out_of_hours = false;       // outside the agents' business hours
+  std::string reply_by = "chat";   // "chat", or "email" out of hours when the e-mail is known
   std::string message;
+};
+
+// `?explain=1` (admin token): why the bot replied as it did; the editors' test console.
+struct ExplainCandidate {
+  std::string entry_id;
+  std::string title;
+  double score = 0;
+  double confidence = 0;
+  std::string matched_question;
+  std::vector<std::string> matched_terms;
+  bool pinned = false;
+  bool escalate = false;
+};
+
+struct ChatExplain {
+  std::string rule;      // the rule that decided, in words
+  std::string question;  // what was searched (the earlier question after a bare "转人工")
+  std::string locale;    // the locale searched
+  double answer_threshold = 0;
+  double clarify_threshold = 0;
+  int failed_turns_before = 0;
+  std::vector<ExplainCandidate> candidates;
 };
 
 // POST /api/v1/chat
@@ -49,6 +74,7 @@ struct ChatResponse {
   std::string conversation_id;
   ChatReply reply;
   std::optional<ChatHandoff> handoff;
+  std::optional<ChatExplain> explain;
 };
 
 struct TranscriptTurn {
@@ -132,6 +158,45 @@ struct AgentSearchResponse {
   std::vector<AgentSearchItem> results;
 };
 
+// GET /api/v1/admin/stats (docs/BOT.md defines every figure).
+struct StatsReasonCount {
+  int64_t count = 0;
+  double rate = 0;  // count / conversations
+};
+
+struct StatsEntryVotes {
+  std::string entry_id;
+  int64_t helpful = 0;
+  int64_t not_helpful = 0;
+  double helpful_ratio = 0;
+};
+
+struct StatsQuestion {
+  std::string question;  // the most recent wording
+  int64_t count = 0;     // messages with the same normalised text
+  double max_confidence = 0;
+  int64_t last_ms = 0;
+  std::vector<std::string> reasons;  // the bot's reasons, distinct, sorted
+};
+
+struct StatsResponse {
+  int64_t from_ms = 0;
+  int64_t to_ms = 0;
+  int64_t conversations = 0;
+  int64_t deflected = 0;
+  double deflection_rate = 0;
+  int64_t handed_off = 0;
+  double handoff_rate = 0;
+  int64_t abandoned = 0;
+  std::map<std::string, StatsReasonCount> handoffs_by_reason;
+  std::map<std::string, int64_t> replies;  // bot turns by type
+  std::vector<StatsEntryVotes> helpful;
+  int64_t ratings = 0;
+  std::optional<double> average_rating;
+  std::optional<double> median_seconds_to_claim;
+  std::vector<StatsQuestion> unanswered;  // the content-gap report, most frequent first
+};
+
 // POST /api/v1/feedback and other writes that only confirm.
 struct AcceptedResponse {
   std::string status = "accepted";
@@ -141,7 +206,13 @@ void to_json(nlohmann::json& j, const ChatSuggestion& v);
 void to_json(nlohmann::json& j, const ChatSource& v);
 void to_json(nlohmann::json& j, const ChatReply& v);
 void to_json(nlohmann::json& j, const ChatHandoff& v);
+void to_json(nlohmann::json& j, const ExplainCandidate& v);
+void to_json(nlohmann::json& j, const ChatExplain& v);
 void to_json(nlohmann::json& j, const ChatResponse& v);
+void to_json(nlohmann::json& j, const StatsReasonCount& v);
+void to_json(nlohmann::json& j, const StatsEntryVotes& v);
+void to_json(nlohmann::json& j, const StatsQuestion& v);
+void to_json(nlohmann::json& j, const StatsResponse& v);
 void to_json(nlohmann::json& j, const TranscriptTurn& v);
 void to_json(nlohmann::json& j, const TranscriptResponse& v);
 void to_json(nlohmann::json& j, const HandoffItem& v);

@@ -4,6 +4,7 @@
 
 #include "server/auth.h"
 #include "kb/answer/dialog.h"
+#include "server/business_hours.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -178,6 +179,20 @@ const std::vector<Setting>& Settings() {
          return std::string();
        },
        [](const ServerConfig& c) { return c.teams; }},
+      {"business_hours", "DAYS HH:MM-HH:MM [+HH:MM]",
+       "agents' hours, e.g. 'Mon-Fri 09:00-18:00 +08:00', or always",
+       [](std::string_view v, ServerConfig& c) {
+         c.business_hours = v;
+         return std::string();
+       },
+       [](const ServerConfig& c) { return c.business_hours; }},
+      {"email_reply_hours", "N", "out of hours: the e-mail reply promised within N hours",
+       IntSetting(&ServerConfig::email_reply_hours),
+       [](const ServerConfig& c) { return std::to_string(c.email_reply_hours); }},
+      {"idle_close_minutes", "N",
+       "close a conversation idle this long and ask for a rating; 0 never",
+       IntSetting(&ServerConfig::idle_close_minutes),
+       [](const ServerConfig& c) { return std::to_string(c.idle_close_minutes); }},
       {"cors_origins", "ORIGIN,ORIGIN",
        "browser origins allowed to call the API, e.g. https://shop.example.com",
        [](std::string_view v, ServerConfig& c) {
@@ -345,6 +360,13 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   }
   if (auto teams = ParseTeamMap(config.teams); !teams.ok()) {
     problems.push_back("--teams: " + teams.status().message());
+  }
+  if (auto hours = ParseBusinessHours(config.business_hours); !hours.ok()) {
+    problems.push_back("--business-hours: " + hours.status().message());
+  }
+  if (config.email_reply_hours < 1) problems.push_back("--email-reply-hours must be at least 1");
+  if (config.idle_close_minutes < 0) {
+    problems.push_back("--idle-close-minutes must not be negative");
   }
   if (config.host.empty()) problems.push_back("--listen: the host must not be empty");
   if (config.port < 0 || config.port > 65535) {

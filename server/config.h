@@ -63,6 +63,16 @@ struct ServerConfig {
   // Hand-off queues by entry category, "category=team,category=team"; unmapped categories go to
   // "general". Setting `teams`. Default: none.
   std::string teams;
+  // When agents are at work: "always", or like "Mon-Fri 09:00-18:00 +08:00" (days, local hours,
+  // UTC offset). Out of hours the hand-off message promises the next opening, or an e-mail reply.
+  // Setting `business_hours`. Default: "always".
+  std::string business_hours = "always";
+  // Out of hours, with the customer's e-mail known: "we reply by e-mail within N hours". Setting
+  // `email_reply_hours`. Default: 48.
+  int email_reply_hours = 48;
+  // Minutes without a message after which a conversation closes itself and asks for a rating
+  // (not while it waits for an agent); 0 never. Setting `idle_close_minutes`. Default: 10.
+  int idle_close_minutes = 10;
 };
 
 // Environment variables by name; main() passes the process environment, tests their own.

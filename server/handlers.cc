@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "kb/store/store.h"
 #include "server/access_log.h"
 #include "server/api_types.h"
 #include "server/http_errors.h"
@@ -66,7 +67,9 @@ void HandleSearch(const KnowledgeBase& kb, const httplib::Request& req, httplib:
   Result<SearchResult> result = kb.Search(request);
   if (!result.ok()) return SetError(res, result.status());
   NoteSearchOutcome(result->confidence, result->hits.empty() ? "" : result->hits.front().id);
-  SetJson(res, ToJsonString(MakeSearchResponse(request.query, *result)));
+  SearchResponse response = MakeSearchResponse(request.query, *result);
+  response.search_id = NewConversationId();  // 128 random bits, like conversation ids
+  SetJson(res, ToJsonString(response));
 }
 
 void HandleGetEntry(const KnowledgeBase& kb, const httplib::Request& req, httplib::Response& res) {

@@ -2,6 +2,8 @@
 #include "server/handlers_chat.h"
 
 #include <charconv>
+#include <chrono>
+#include <cstdio>
 #include <tuple>
 #include <utility>
 #include <nlohmann/json.hpp>
@@ -97,11 +99,58 @@ void SetServiceError(httplib::Response& res, const Status& status) {
   SetError(res, status);
 }
 
+// Ids of searches (and conversations): 32 lowercase hex digits.
+bool IsSearchId(std::string_view id) {
+  return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+// A `from`/`to` parameter: epoch milliseconds, or an ISO 8601 UTC date or date-time
+// (2026-12-01, 2026-12-01T08:00, 2026-12-01T08:00:00Z). nullopt when malformed.
+std::optional<int64_t> ParseTimeParam(std::string_view text) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos) {
+    int64_t ms = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+    if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+    return ms;
+  }
+  if (!text.empty() && text.back() == 'Z') text.remove_suffix(1);
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  const std::string s(text);
+  int used = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%n", &year, &month, &day, &used) != 3 || used != 10) {
+    return std::nullopt;
+  }
+  if (s.size() > 10) {
+    int used_time = 0;
+    const bool with_seconds =
+        std::sscanf(s.c_str() + 10, "T%2d:%2d:%2d%n", &hour, &minute, &second, &used_time) == 3;
+    if (!with_seconds &&
+        std::sscanf(s.c_str() + 10, "T%2d:%2d%n", &hour, &minute, &used_time) != 2) {
+      return std::nullopt;
+    }
+    if (10 + static_cast<size_t>(used_time) != s.size()) return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) {
+    return std::nullopt;
+  }
+  // Days from the civil date (Howard Hinnant's days_from_civil), so no time zone is involved.
+  const int y = year - (month <= 2 ? 1 : 0);
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const int yoe = y - era * 400;
+  const int doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const int64_t days = int64_t{era} * 146097 + doe - 719468;
+  return ((days * 24 + hour) * 60 + minute) * 60'000 + int64_t{second} * 1000;
+}
+
 }  // namespace
 
-void HandleChat(ChatService* chat, const std::string& integration_token,
+void HandleChat(ChatService* chat, const std::string& integration_token, const AuthConfig& auth,
                 const httplib::Request& req, httplib::Response& res) {
   if (Unavailable(chat, res)) return;
+  const bool explain = req.get_param_value("explain") == "1";
+  // The test console shows scores and rules: editors and admins only.
+  if (explain && !Authenticate(req, res, auth, Role::kAdmin)) return;
   json body;
   if (!ParseBody(req, res, &body)) return;
   std::optional<std::string> conversation_id, message, choice, locale;
@@ -117,6 +166,7 @@ void HandleChat(ChatService* chat, const std::string& integration_token,
     return SetProblem(res, {400, "send exactly one of message and choice"});
   }
   ChatRequest request;
+  request.explain = explain;
   if (message) request.message = *message;
   if (choice) {
     if (!IsValidEntryId(*choice)) return SetError(res, Status::NotFound("no such entry to choose"));
@@ -181,6 +231,9 @@ void HandleFeedback(ChatService* chat, const httplib::Request& req, httplib::Res
   if (search_id && search_id->empty()) search_id.reset();
   if (conversation_id.has_value() == search_id.has_value()) {
     return SetProblem(res, {400, "send exactly one of conversation_id and search_id"});
+  }
+  if (search_id && !IsSearchId(*search_id)) {
+    return SetProblem(res, {kUnprocessable, "search_id is not one a search returned"});
   }
   Feedback feedback;
   if (conversation_id) feedback.conversation_id = *conversation_id;
@@ -292,6 +345,32 @@ void HandleListSuggestions(ChatService* chat, const httplib::Request& /*req*/,
   Result<SuggestionListResponse> list = chat->Suggestions();
   if (!list.ok()) return SetServiceError(res, list.status());
   SetJsonBody(res, ToChatJson(*list));
+}
+
+void HandleStats(ChatService* chat, const httplib::Request& req, httplib::Response& res) {
+  if (Unavailable(chat, res)) return;
+  constexpr int64_t kDefaultPeriodMs = int64_t{30} * 24 * 3600 * 1000;
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  int64_t to = now + 1;
+  if (req.has_param("to")) {
+    std::optional<int64_t> t = ParseTimeParam(req.get_param_value("to"));
+    if (!t) return SetProblem(res, {400, "to must be epoch milliseconds or a date like 2026-12-01"});
+    to = *t;
+  }
+  int64_t from = to - kDefaultPeriodMs;
+  if (req.has_param("from")) {
+    std::optional<int64_t> f = ParseTimeParam(req.get_param_value("from"));
+    if (!f) {
+      return SetProblem(res, {400, "from must be epoch milliseconds or a date like 2026-12-01"});
+    }
+    from = *f;
+  }
+  if (from >= to) return SetProblem(res, {kUnprocessable, "from must be before to"});
+  Result<StatsResponse> stats = chat->Stats(from, to);
+  if (!stats.ok()) return SetServiceError(res, stats.status());
+  SetJsonBody(res, ToChatJson(*stats));
 }
 
 }  // namespace kefu::server

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "server/auth.h"
 #include "server/chat_service.h"
 
 namespace kefu::server {
@@ -15,10 +16,11 @@ namespace kefu::server {
 // The header with which a site's backend proves it may set customer.id and customer.tier.
 inline constexpr char kIntegrationTokenHeader[] = "X-Kefu-Integration-Token";
 
-// POST /api/v1/chat {conversation_id?, message | choice, locale?, customer?: {id, email, tier}}.
-// customer.id and customer.tier are used only when the request carries kIntegrationTokenHeader
-// equal to `integration_token` (never when that is empty); otherwise they are ignored.
-void HandleChat(ChatService* chat, const std::string& integration_token,
+// POST /api/v1/chat[?explain=1] {conversation_id?, message | choice, locale?, customer?: {id,
+// email, tier}}. customer.id and customer.tier are used only when the request carries
+// kIntegrationTokenHeader equal to `integration_token` (never when that is empty); otherwise they
+// are ignored. explain=1 needs the admin token (`auth`): 401/503 otherwise.
+void HandleChat(ChatService* chat, const std::string& integration_token, const AuthConfig& auth,
                 const httplib::Request& req, httplib::Response& res);
 // GET /api/v1/conversations/{id}: the transcript, agents' replies included.
 void HandleGetConversation(ChatService* chat, const httplib::Request& req, httplib::Response& res);
@@ -44,5 +46,8 @@ void HandleAgentSearch(ChatService* chat, const std::string& agent, const httpli
 
 // Admin: GET /api/v1/admin/suggestions.
 void HandleListSuggestions(ChatService* chat, const httplib::Request& req, httplib::Response& res);
+// Admin: GET /api/v1/admin/stats?from=&to= (epoch milliseconds or ISO 8601 UTC dates such as
+// 2026-12-01 or 2026-12-01T08:00:00Z; default the 30 days up to now).
+void HandleStats(ChatService* chat, const httplib::Request& req, httplib::Response& res);
 
 }  // namespace kefu::server

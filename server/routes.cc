@@ -131,9 +131,11 @@ RouteTable RegisterRoutes(httplib::Server& http, const RouteContext& context) {
   // The bot (docs/BOT.md): customers' chat and feedback, agents' hand-off queue, suggestions.
   ChatService* chat = context.chat;
   const std::string integration_token = context.integration_token;
+  const AuthConfig* auth = context.auth;
   public_post("/api/v1/chat", "/api/v1/chat",
-              [chat, integration_token](const Request& req, Response& res) {
-                HandleChat(chat, integration_token, req, res);
+              [chat, integration_token, auth](const Request& req, Response& res) {
+                static const AuthConfig kNoTokens;
+                HandleChat(chat, integration_token, auth != nullptr ? *auth : kNoTokens, req, res);
               });
   public_get("/api/v1/conversations/{id}", R"(/api/v1/conversations/([^/]+))",
              [chat](const Request& req, Response& res) { HandleGetConversation(chat, req, res); });
@@ -161,6 +163,8 @@ RouteTable RegisterRoutes(httplib::Server& http, const RouteContext& context) {
               });
   admin_route("GET", "/api/v1/admin/suggestions", "/api/v1/admin/suggestions",
               [chat](const Request& req, Response& res) { HandleListSuggestions(chat, req, res); });
+  admin_route("GET", "/api/v1/admin/stats", "/api/v1/admin/stats",
+              [chat](const Request& req, Response& res) { HandleStats(chat, req, res); });
 
   return table;
 }

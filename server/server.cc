@@ -201,6 +201,11 @@ ServerOptions MakeServerOptions(const ServerConfig& config) {
   options.db_path = config.db_path;
   options.integration_token = config.integration_token;
   if (auto teams = ParseTeamMap(config.teams); teams.ok()) options.chat.teams = *teams;
+  if (auto hours = ParseBusinessHours(config.business_hours); hours.ok()) {
+    options.chat.hours = *hours;
+  }
+  options.chat.email_reply_hours = config.email_reply_hours;
+  options.chat.idle_close_ms = int64_t{config.idle_close_minutes} * 60 * 1000;
   if (auto tokens = ParseAgentTokens(config.agent_tokens); tokens.ok()) options.auth.agent_tokens = *tokens;
   return options;
 }
@@ -292,6 +297,9 @@ Status Server::Start() {
   }
 
   if (options_.reload_interval_ms > 0) reload_thread_ = std::thread([this] { ReloadLoop(); });
+  if (chat_ != nullptr && options_.housekeeping_interval_ms > 0) {
+    housekeeping_thread_ = std::thread([this] { HousekeepingLoop(); });
+  }
   KEFU_LOG(kInfo, "server") << "serving address=" << FormatHostPort(options_.host, port_)
                             << " threads=" << threads << " backlog=" << http_.ListenBacklog()
                             << " rate_limit=" << options_.rate_limit_per_second
@@ -314,6 +322,7 @@ void Server::Stop() {
   const bool was_listening = listen_thread_.joinable();
   if (listen_thread_.joinable()) listen_thread_.join();
   if (reload_thread_.joinable()) reload_thread_.join();
+  if (housekeeping_thread_.joinable()) housekeeping_thread_.join();
   if (was_listening) {
     KEFU_LOG(kInfo, "server") << "stopped";
   }
@@ -332,6 +341,21 @@ void Server::ReloadLoop() {
                                 << kb_.generation() << " error=" << status.ToString();
     }
     last_error = status.ok() ? std::string() : status.ToString();
+    lock.lock();
+  }
+}
+
+void Server::HousekeepingLoop() {
+  const auto interval = std::chrono::milliseconds(options_.housekeeping_interval_ms);
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
+    lock.unlock();
+    if (Result<int> closed = chat_->CloseIdleConversations(); !closed.ok()) {
+      KEFU_LOG(kWarn, "server") << "closing idle conversations failed error="
+                                << closed.status().ToString();
+    } else if (*closed > 0) {
+      KEFU_LOG(kDebug, "server") << "closed idle conversations count=" << *closed;
+    }
     lock.lock();
   }
 }

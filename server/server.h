@@ -72,6 +72,9 @@ struct ServerOptions {
   ChatOptions chat;
   // X-Kefu-Integration-Token value that lets chat requests set customer.id/tier. Default: none.
   std::string integration_token;
+  // How often idle conversations are closed (ChatOptions::idle_close_ms), in milliseconds; 0 only
+  // when a conversation's next message comes. Default: 30000.
+  int housekeeping_interval_ms = 30000;
 };
 
 // The server options a ServerConfig asks for (the rest keep their defaults).
@@ -117,6 +120,7 @@ class Server {
 
  private:
   void ReloadLoop();
+  void HousekeepingLoop();
 
   KnowledgeBase& kb_;
   const ServerOptions options_;
@@ -132,6 +136,7 @@ class Server {
   std::thread listen_thread_;
   std::atomic<bool> listen_returned_{false};
   std::thread reload_thread_;
+  std::thread housekeeping_thread_;
 
   std::mutex mu_;
   std::condition_variable stop_cv_;

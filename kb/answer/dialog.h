@@ -15,8 +15,8 @@
 
 namespace kefu {
 
-enum class ReplyType { kAnswer, kClarify, kHandoff };
-std::string_view ReplyTypeName(ReplyType type);  // "answer", "clarify", "handoff"
+enum class ReplyType { kAnswer, kClarify, kHandoff, kGreeting };
+std::string_view ReplyTypeName(ReplyType type);  // "answer", "clarify", "handoff", "greeting"
 
 enum class DialogReason {
   kConfident,         // answered: confidence >= answer_threshold
@@ -27,6 +27,7 @@ enum class DialogReason {
   kRepeatedFailure,   // hand-off: a second failed turn in a row
   kChoseSuggestion,   // answered: the customer chose one of the offered entries
   kAlreadyHandedOff,  // the conversation is with a person; the bot stays out of it
+  kGreeting,          // greeting: the whole message is a greeting or thanks (small talk)
 };
 std::string_view DialogReasonName(DialogReason reason);  // "confident", "ambiguous", ...
 
@@ -86,10 +87,12 @@ struct DialogDecision {
   bool complaint = false;  // the message carries a complaint or anger signal
   int priority = 0;        // for a new hand-off
   bool new_handoff = false;  // a hand-off is to be created (not for kAlreadyHandedOff)
+  // The rule that decided, for people: "confidence 0.82 >= answer threshold 0.75".
+  std::string rule;
 };
 
 // The decision for one message. Rules, first match wins: already handed off; a choice (answers,
-// or hands off when that entry escalates); asking for a person; the best candidate's confidence
+// or hands off when that entry escalates); asking for a person; small talk (greeting); the best candidate's confidence
 // against the thresholds, with escalating entries handed off and a second failed turn in a row
 // handed off as repeated_failure.
 DialogDecision DecideReply(const DialogState& state, const DialogInput& input,
@@ -98,6 +101,12 @@ DialogDecision DecideReply(const DialogState& state, const DialogInput& input,
 // True when the message asks for a person: 人工, 转人工, 真人客服, 找客服, 人工服務, agent, human,
 // representative, "talk to a person", ... (whole words for English, case-insensitive).
 bool AsksForHuman(std::string_view message);
+// Messages that are nothing but small talk: a greeting (你好, 在吗, hello) or thanks (谢谢, 謝謝,
+// thank you), ignoring spaces and punctuation. The bot greets back instead of searching (a "你好"
+// must not hand off for low confidence).
+enum class SmallTalk { kNone, kGreeting, kThanks };
+SmallTalk SmallTalkOf(std::string_view message);
+
 // True when the message carries a complaint or anger signal: 投诉, 投訴, 差评, complaint, furious,
 // angry, ...
 bool SignalsComplaint(std::string_view message);

@@ -56,6 +56,9 @@ CREATE TABLE handoffs (
   claimed_ms INTEGER NOT NULL DEFAULT 0,
   resolved_ms INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX conversations_created ON conversations (created_ms);
+CREATE INDEX conversations_idle ON conversations (status, updated_ms);
+CREATE INDEX turns_created ON turns (created_ms);
 CREATE INDEX handoffs_queue ON handoffs (status, team, priority DESC, created_ms, id);
 CREATE INDEX handoffs_conversation ON handoffs (conversation_id, id);
 CREATE TABLE feedback (
@@ -157,6 +160,22 @@ TurnRole ParseTurnRole(std::string_view s) {
   if (s == "bot") return TurnRole::kBot;
   if (s == "agent") return TurnRole::kAgent;
   return TurnRole::kCustomer;
+}
+
+constexpr char kConversationColumns[] =
+    "id, locale, customer_id, customer_email, customer_tier, status, created_ms, updated_ms";
+
+Conversation ReadConversation(const Stmt& s) {
+  Conversation c;
+  c.id = s.Text(0);
+  c.locale = s.Text(1);
+  c.customer_id = s.Text(2);
+  c.customer_email = s.Text(3);
+  c.customer_tier = s.Text(4);
+  c.status = ParseConversationStatus(s.Text(5));
+  c.created_ms = s.Int(6);
+  c.updated_ms = s.Int(7);
+  return c;
 }
 
 constexpr char kHandoffColumns[] =
@@ -436,22 +455,11 @@ Result<ExchangeResult> Store::RecordExchange(const Exchange& exchange) {
 
 Result<Conversation> Store::GetConversation(std::string_view id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt s(impl_->db,
-         "SELECT id, locale, customer_id, customer_email, customer_tier, status, created_ms, "
-         "updated_ms FROM conversations WHERE id = ?");
+  const std::string sql =
+      std::string("SELECT ") + kConversationColumns + " FROM conversations WHERE id = ?";
+  Stmt s(impl_->db, sql.c_str());
   s.Bind(1, id);
-  if (s.Step()) {
-    Conversation c;
-    c.id = s.Text(0);
-    c.locale = s.Text(1);
-    c.customer_id = s.Text(2);
-    c.customer_email = s.Text(3);
-    c.customer_tier = s.Text(4);
-    c.status = ParseConversationStatus(s.Text(5));
-    c.created_ms = s.Int(6);
-    c.updated_ms = s.Int(7);
-    return c;
-  }
+  if (s.Step()) return ReadConversation(s);
   KEFU_RETURN_IF_ERROR(s.status());
   return Status::NotFound("no such conversation");
 }
@@ -683,6 +691,147 @@ Result<std::vector<Suggestion>> Store::ListSuggestions(int limit) {
     out.push_back(std::move(g));
   }
   KEFU_RETURN_IF_ERROR(s.status());
+  return out;
+}
+
+Result<std::vector<Conversation>> Store::ListIdleConversations(int64_t updated_before_ms,
+                                                                int limit) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const std::string sql = std::string("SELECT ") + kConversationColumns +
+                          " FROM conversations WHERE status = 'open' AND updated_ms < ?"
+                          " ORDER BY updated_ms, id LIMIT ?";
+  Stmt s(impl_->db, sql.c_str());
+  s.Bind(1, updated_before_ms).Bind(2, limit);
+  std::vector<Conversation> out;
+  while (s.Step()) out.push_back(ReadConversation(s));
+  KEFU_RETURN_IF_ERROR(s.status());
+  return out;
+}
+
+Result<bool> Store::CloseIdleConversation(std::string_view id, int64_t updated_before_ms,
+                                          const Turn& closing) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  bool closed = false;
+  Status status = impl_->InTransaction([&]() -> Status {
+    // Only if still open and idle: a message that came in meanwhile keeps it open.
+    Stmt s(impl_->db,
+           "UPDATE conversations SET status = 'closed', updated_ms = ? "
+           "WHERE id = ? AND status = 'open' AND updated_ms < ?");
+    s.Bind(1, closing.created_ms).Bind(2, id).Bind(3, updated_before_ms);
+    KEFU_RETURN_IF_ERROR(s.Run());
+    if (sqlite3_changes(impl_->db) == 0) return Status::Ok();
+    Result<int> seq = impl_->NextSeq(id);
+    if (!seq.ok()) return seq.status();
+    Turn turn = closing;
+    turn.conversation_id = std::string(id);
+    turn.role = TurnRole::kBot;
+    KEFU_RETURN_IF_ERROR(impl_->InsertTurn(turn, *seq));
+    closed = true;
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return closed;
+}
+
+Result<StoreStats> Store::Stats(int64_t from_ms, int64_t to_ms, int max_unanswered) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  sqlite3* db = impl_->db;
+  StoreStats out;
+  // One read transaction: every figure comes from the same snapshot.
+  KEFU_RETURN_IF_ERROR(impl_->Exec("BEGIN"));
+  Status status = [&]() -> Status {
+    {
+      // Conversations started in the period in which the customer said something.
+      Stmt s(db,
+             "SELECT COUNT(*),"
+             " COALESCE(SUM(answered AND NOT handed AND NOT unhappy), 0),"
+             " COALESCE(SUM(handed), 0),"
+             " COALESCE(SUM(NOT answered AND NOT handed), 0) FROM ("
+             "  SELECT"
+             "   EXISTS (SELECT 1 FROM turns t WHERE t.conversation_id = c.id AND t.role = 'bot'"
+             "           AND t.reply_type = 'answer') AS answered,"
+             "   EXISTS (SELECT 1 FROM handoffs h WHERE h.conversation_id = c.id) AS handed,"
+             "   EXISTS (SELECT 1 FROM feedback f WHERE f.conversation_id = c.id"
+             "           AND (f.helpful = 0 OR f.rating <= 2)) AS unhappy"
+             "  FROM conversations c WHERE c.created_ms >= ? AND c.created_ms < ?"
+             "  AND EXISTS (SELECT 1 FROM turns t WHERE t.conversation_id = c.id"
+             "              AND t.role = 'customer'))");
+      s.Bind(1, from_ms).Bind(2, to_ms);
+      if (s.Step()) {
+        out.conversations = s.Int(0);
+        out.deflected = s.Int(1);
+        out.handed_off = s.Int(2);
+        out.abandoned = s.Int(3);
+      }
+      KEFU_RETURN_IF_ERROR(s.status());
+    }
+    {
+      Stmt s(db,
+             "SELECT reason, COUNT(*) FROM handoffs WHERE created_ms >= ? AND created_ms < ? "
+             "GROUP BY reason ORDER BY reason");
+      s.Bind(1, from_ms).Bind(2, to_ms);
+      while (s.Step()) out.handoffs_by_reason[s.Text(0)] = s.Int(1);
+      KEFU_RETURN_IF_ERROR(s.status());
+    }
+    {
+      Stmt s(db,
+             "SELECT reply_type, COUNT(*) FROM turns WHERE role = 'bot' AND created_ms >= ? "
+             "AND created_ms < ? GROUP BY reply_type ORDER BY reply_type");
+      s.Bind(1, from_ms).Bind(2, to_ms);
+      while (s.Step()) out.replies_by_type[s.Text(0)] = s.Int(1);
+      KEFU_RETURN_IF_ERROR(s.status());
+    }
+    {
+      // Votes without an entry count for the answer the conversation had last shown.
+      Stmt s(db,
+             "SELECT entry, SUM(helpful = 1), SUM(helpful = 0) FROM ("
+             " SELECT f.helpful AS helpful, COALESCE(NULLIF(f.entry_id, ''),"
+             "  (SELECT t.entry_id FROM turns t WHERE t.conversation_id = f.conversation_id"
+             "   AND t.role = 'bot' AND t.reply_type = 'answer' AND t.created_ms <= f.created_ms"
+             "   ORDER BY t.seq DESC LIMIT 1), '') AS entry"
+             " FROM feedback f WHERE f.helpful IS NOT NULL AND f.created_ms >= ?"
+             " AND f.created_ms < ?) WHERE entry != '' GROUP BY entry ORDER BY entry");
+      s.Bind(1, from_ms).Bind(2, to_ms);
+      while (s.Step()) out.votes.push_back({s.Text(0), s.Int(1), s.Int(2)});
+      KEFU_RETURN_IF_ERROR(s.status());
+    }
+    {
+      Stmt s(db,
+             "SELECT COUNT(rating), AVG(rating) FROM feedback WHERE rating IS NOT NULL "
+             "AND created_ms >= ? AND created_ms < ?");
+      s.Bind(1, from_ms).Bind(2, to_ms);
+      if (s.Step()) {
+        out.ratings = s.Int(0);
+        if (!s.IsNull(1)) out.average_rating = s.Double(1);
+      }
+      KEFU_RETURN_IF_ERROR(s.status());
+    }
+    {
+      Stmt s(db,
+             "SELECT claimed_ms - created_ms FROM handoffs WHERE claimed_ms > 0 "
+             "AND created_ms >= ? AND created_ms < ? ORDER BY 1");
+      s.Bind(1, from_ms).Bind(2, to_ms);
+      while (s.Step()) out.claim_delays_ms.push_back(s.Int(0));
+      KEFU_RETURN_IF_ERROR(s.status());
+    }
+    {
+      // The bot turn right after a customer's message says how that message went.
+      Stmt s(db,
+             "SELECT c.text, b.reply_type, b.reason, b.confidence, c.created_ms FROM turns c "
+             "JOIN turns b ON b.conversation_id = c.conversation_id AND b.seq = c.seq + 1 "
+             "WHERE c.role = 'customer' AND c.reply_type = 'message' AND b.role = 'bot' "
+             "AND b.reason IN ('ambiguous', 'low_confidence', 'repeated_failure') "
+             "AND c.created_ms >= ? AND c.created_ms < ? ORDER BY c.created_ms DESC LIMIT ?");
+      s.Bind(1, from_ms).Bind(2, to_ms).Bind(3, max_unanswered);
+      while (s.Step()) {
+        out.unanswered.push_back({s.Text(0), s.Text(1), s.Text(2), s.Double(3), s.Int(4)});
+      }
+      KEFU_RETURN_IF_ERROR(s.status());
+    }
+    return Status::Ok();
+  }();
+  (void)impl_->Exec(status.ok() ? "COMMIT" : "ROLLBACK");
+  if (!status.ok()) return status;
   return out;
 }
 

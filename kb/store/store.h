@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -110,6 +111,35 @@ struct Exchange {
   std::optional<Handoff> handoff;  // a new hand-off; the conversation becomes kHandedOff
 };
 
+// What GET /api/v1/admin/stats is computed from, over one period (docs/BOT.md defines each).
+struct StoreStats {
+  // Conversations started in the period with at least one customer message.
+  int64_t conversations = 0;
+  int64_t deflected = 0;   // an answer, no hand-off, no unhappy feedback (helpful false, rating <= 2)
+  int64_t handed_off = 0;  // at least one hand-off
+  int64_t abandoned = 0;   // neither answered nor handed off
+  std::map<std::string, int64_t> handoffs_by_reason;  // hand-offs created in the period
+  std::map<std::string, int64_t> replies_by_type;     // bot turns in the period
+  struct Votes {
+    std::string entry_id;
+    int64_t helpful = 0;
+    int64_t not_helpful = 0;
+  };
+  std::vector<Votes> votes;  // by entry id
+  int64_t ratings = 0;
+  double average_rating = 0;  // 0 without ratings
+  std::vector<int64_t> claim_delays_ms;  // hand-offs of the period that were claimed, ascending
+  // Customers' messages the bot could not answer (clarify or low-confidence hand-off), newest first.
+  struct Unanswered {
+    std::string text;
+    std::string reply_type;
+    std::string reason;
+    double confidence = 0;
+    int64_t created_ms = 0;
+  };
+  std::vector<Unanswered> unanswered;
+};
+
 struct ExchangeResult {
   std::string conversation_id;
   int64_t handoff_id = 0;  // 0 without a new hand-off
@@ -157,6 +187,17 @@ class Store {
   Result<std::vector<Feedback>> ListFeedback(std::string_view conversation_id);
   // Newest first, at most `limit`.
   Result<std::vector<Suggestion>> ListSuggestions(int limit);
+
+  // Open conversations (not handed off, not closed) last updated before `updated_before_ms`, the
+  // least recent first, at most `limit`.
+  Result<std::vector<Conversation>> ListIdleConversations(int64_t updated_before_ms, int limit);
+  // Closes the conversation with the bot turn `closing` (its created_ms becomes updated_ms), if it
+  // is still open and idle; false when a message came in meanwhile or it was not open.
+  Result<bool> CloseIdleConversation(std::string_view id, int64_t updated_before_ms,
+                                     const Turn& closing);
+
+  // Figures for [from_ms, to_ms), from one snapshot; `unanswered` holds at most `max_unanswered`.
+  Result<StoreStats> Stats(int64_t from_ms, int64_t to_ms, int max_unanswered);
 
  private:
   struct Impl;

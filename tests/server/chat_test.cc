@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -36,14 +37,7 @@ struct Call {
 class ChatTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const TestIndex& index = SharedIndex();
-    if (!index.ok) {
-      setup_error_ = "building the test index failed: " + index.error;
-      return;
-    }
-    KnowledgeBaseOptions kb_options;
-    kb_options.index_dir = index.dir;
-    Result<std::unique_ptr<KnowledgeBase>> kb = KnowledgeBase::Open(kb_options);
+    Result<std::unique_ptr<KnowledgeBase>> kb = OpenSharedIndex();
     if (!kb.ok()) {
       setup_error_ = kb.status().ToString();
       return;
@@ -195,11 +189,79 @@ TEST_F(ChatTest, EveryDecisionPathInEachLocale) {
   }
 }
 
-TEST_F(ChatTest, TraditionalQuestionGetsASimplifiedOnlyEntryMarkedConverted) {
+TEST_F(ChatTest, TraditionalQuestionGetsASimplifiedOnlyEntryInTraditionalScript) {
   const json r = Message("怎麼清除 App 緩存", "zh-Hant");
   EXPECT_EQ(r["reply"]["type"], "answer") << r.dump();
   EXPECT_EQ(r["reply"]["entry_id"], "app-clear-cache");
   EXPECT_EQ(r["reply"]["converted_from"], "zh-Hans");
+  // The zh-Hans body says 清除缓存 and 设置; a Taiwan reader gets 清除快取 and 設定.
+  const std::string text = r["reply"]["text"];
+  EXPECT_NE(text.find("清除快取"), std::string::npos) << text;
+  EXPECT_NE(text.find("設定"), std::string::npos) << text;
+  EXPECT_EQ(text.find("缓存"), std::string::npos) << text;
+}
+
+TEST_F(ChatTest, GreetingsAndThanksGetAGreetingNotAHandOff) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"你好", "zh-Hans"}, {"您好！", "zh-Hans"}, {"在嗎？", "zh-Hant"}, {"謝謝", "zh-Hant"},
+      {"Hello!", "en"},     {"thank you", "en"}};
+  for (const auto& [text, locale] : cases) {
+    SCOPED_TRACE(text);
+    const json r = Message(text, locale);
+    EXPECT_EQ(r["reply"]["type"], "greeting") << r.dump();
+    EXPECT_EQ(r["reply"]["reason"], "greeting");
+    EXPECT_FALSE(r["reply"]["text"].get<std::string>().empty());
+    EXPECT_FALSE(r.contains("handoff"));
+  }
+  // A greeting with a question in it is a question.
+  EXPECT_EQ(Message("你好，退货运费谁承担", "zh-Hans")["reply"]["type"], "answer");
+}
+
+TEST_F(ChatTest, AnAnswerMarkedNotHelpfulCountsAsAFailedTurn) {
+  const json first = Message("退货运费谁承担", "zh-Hans");
+  ASSERT_EQ(first["reply"]["type"], "answer") << first.dump();
+  const std::string id = first["conversation_id"];
+  ASSERT_EQ(Post("/api/v1/feedback",
+                 json{{"conversation_id", id}, {"helpful", false}}.dump())
+                .status,
+            200);
+  // Alone, this vague question clarifies (EveryDecisionPathInEachLocale); after an unhelpful
+  // answer it is the second failure in a row.
+  const json r = Message("退款多久", "zh-Hans", id);
+  EXPECT_EQ(r["reply"]["type"], "handoff") << r.dump();
+  EXPECT_EQ(r["reply"]["reason"], "repeated_failure");
+
+  // A helpful vote does not count.
+  const json other = Message("退货运费谁承担", "zh-Hans");
+  const std::string other_id = other["conversation_id"];
+  ASSERT_EQ(Post("/api/v1/feedback",
+                 json{{"conversation_id", other_id}, {"helpful", true}}.dump())
+                .status,
+            200);
+  EXPECT_EQ(Message("退款多久", "zh-Hans", other_id)["reply"]["type"], "clarify");
+}
+
+TEST_F(ChatTest, ExplainShowsCandidatesTermsAndTheRuleToAdminsOnly) {
+  const std::string body = json{{"message", "退货运费谁承担"}, {"locale", "zh-Hans"}}.dump();
+  EXPECT_EQ(Post("/api/v1/chat?explain=1", body).status, 401);
+  EXPECT_EQ(Post("/api/v1/chat?explain=1", body, Agent()).status, 401) << "agents are not admins";
+  EXPECT_FALSE(Post("/api/v1/chat", body).json.contains("explain"));
+
+  const JsonResponse r = Post("/api/v1/chat?explain=1", body, Admin());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json& explain = r.json["explain"];
+  EXPECT_EQ(r.json["reply"]["reason"], "confident");
+  EXPECT_NE(explain["rule"].get<std::string>().find("answer threshold"), std::string::npos)
+      << explain.dump();
+  EXPECT_EQ(explain["question"], "退货运费谁承担");
+  EXPECT_EQ(explain["answer_threshold"], 0.75);
+  ASSERT_GE(explain["candidates"].size(), 2u) << explain.dump();
+  const json& top = explain["candidates"][0];
+  EXPECT_EQ(top["entry_id"], "return-shipping-cost");
+  EXPECT_EQ(top["confidence"], r.json["reply"]["confidence"]);
+  EXPECT_GT(top["score"].get<double>(), explain["candidates"][1]["score"].get<double>() - 1e-9);
+  const std::vector<std::string> terms = top["matched_terms"];
+  EXPECT_NE(std::find(terms.begin(), terms.end(), "运费"), terms.end()) << top.dump();
 }
 
 TEST_F(ChatTest, ChoosingASuggestionAnswersWithThatEntry) {
@@ -428,15 +490,23 @@ TEST_F(ChatTest, FeedbackValidation) {
                                           {"comment", "很清楚"}}.dump())
                 .status,
             200);
-  EXPECT_EQ(Post("/api/v1/feedback", json{{"search_id", "s-1"}, {"helpful", false}}.dump()).status,
-            200);
+  const JsonResponse search = Get("/api/v1/search?q=refund&locale=en");
+  ASSERT_EQ(search.status, 200) << search.body;
+  const std::string search_id = search.json.value("search_id", "");
+  EXPECT_TRUE(std::regex_match(search_id, std::regex("[0-9a-f]{32}"))) << search.body;
+  EXPECT_NE(Get("/api/v1/search?q=refund&locale=en").json.value("search_id", ""), search_id)
+      << "every search has its own id";
+  EXPECT_EQ(
+      Post("/api/v1/feedback", json{{"search_id", search_id}, {"helpful", false}}.dump()).status,
+      200);
   struct Bad {
     json body;
     int status;
   };
   const std::vector<Bad> bad = {
       {json::object(), 400},
-      {{{"conversation_id", id}, {"search_id", "s-1"}}, 400},
+      {{{"conversation_id", id}, {"search_id", search_id}}, 400},
+      {{{"search_id", "s-1"}, {"helpful", true}}, 422},
       {{{"conversation_id", id}, {"rating", 0}}, 422},
       {{{"conversation_id", id}, {"rating", 6}}, 422},
       {{{"conversation_id", id}, {"rating", 4.5}}, 422},

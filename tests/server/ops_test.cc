@@ -31,14 +31,7 @@ using std::chrono::milliseconds;
 class RunningServer {
  public:
   explicit RunningServer(ServerOptions options) {
-    const TestIndex& index = SharedIndex();
-    if (!index.ok) {
-      error_ = "building the test index failed: " + index.error;
-      return;
-    }
-    KnowledgeBaseOptions kb_options;
-    kb_options.index_dir = index.dir;
-    Result<std::unique_ptr<KnowledgeBase>> kb = KnowledgeBase::Open(kb_options);
+    Result<std::unique_ptr<KnowledgeBase>> kb = OpenSharedIndex();
     if (!kb.ok()) {
       error_ = "KnowledgeBase::Open: " + kb.status().ToString();
       return;

@@ -25,7 +25,8 @@ namespace {
 using Params = std::vector<std::pair<std::string, std::string>>;
 using nlohmann::json;
 
-const std::vector<std::string> kSearchKeys = {"confidence", "locale", "query", "results"};
+const std::vector<std::string> kSearchKeys = {"confidence", "locale", "query", "results",
+                                              "search_id"};
 const std::vector<std::string> kHitKeys = {"converted", "id",    "locale", "score",
                                            "snippet",   "title", "type"};
 const std::vector<std::string> kEntryKeys = {"body",   "category",  "converted", "id",
@@ -71,15 +72,9 @@ std::pair<std::string, std::string> Ends(const std::string& s, size_t n) {
 class ServerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    const TestIndex& index = SharedIndex();
-    if (!index.ok) {
-      setup_error_ = "building the test index failed: " + index.error;
-      return;
-    }
     KnowledgeBaseOptions kb_options;
-    kb_options.index_dir = index.dir;
     kb_options.reload_check_ms = 100;
-    Result<std::unique_ptr<KnowledgeBase>> kb = KnowledgeBase::Open(kb_options);
+    Result<std::unique_ptr<KnowledgeBase>> kb = OpenSharedIndex(kb_options);
     if (!kb.ok()) {
       setup_error_ = "KnowledgeBase::Open: " + kb.status().ToString();
       return;

@@ -217,6 +217,15 @@ const TestIndex& SharedIndex() {
   return holder->index;
 }
 
+Result<std::unique_ptr<KnowledgeBase>> OpenSharedIndex(KnowledgeBaseOptions options) {
+  const TestIndex& index = SharedIndex();
+  if (!index.ok) {
+    return Status::FailedPrecondition("building the test index failed: " + index.error);
+  }
+  options.index_dir = index.dir;
+  return KnowledgeBase::Open(options);
+}
+
 std::optional<std::string> RebuildIndex(const std::string& index_dir) {
   const std::vector<std::string> argv = {IndexerPath(), "build",   "--content",
                                          ContentDir(),  "--index", index_dir};

@@ -7,12 +7,15 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "kb/knowledge_base.h"
 
 namespace kefu::server::testing {
 
@@ -73,6 +76,9 @@ struct TestIndex {
   std::string error;  // why not ok: the indexer's output
 };
 const TestIndex& SharedIndex();
+// A KnowledgeBase serving SharedIndex() (options.index_dir is set here); kFailedPrecondition with
+// the indexer's output when that index could not be built.
+Result<std::unique_ptr<KnowledgeBase>> OpenSharedIndex(KnowledgeBaseOptions options = {});
 // Runs `kefu-indexer build` again into `index_dir` (a new generation); the indexer's output on
 // failure.
 std::optional<std::string> RebuildIndex(const std::string& index_dir);

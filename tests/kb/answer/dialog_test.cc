@@ -63,6 +63,10 @@ TEST(Dialog, DecidesEachCaseByTheTable) {
        ReplyType::kHandoff, DialogReason::kEntryEscalates, 1},
       {"handed off stays with the person", {.handed_off = true}, "转人工", {}, kConfident, "",
        ReplyType::kHandoff, DialogReason::kAlreadyHandedOff, 0},
+      {"a greeting greets back", {}, "你好！", {}, kLow, "", ReplyType::kGreeting,
+       DialogReason::kGreeting, 0},
+      {"thanks after failures is no failure", {.failed_turns = 1}, "Thank you.", {}, {}, "",
+       ReplyType::kGreeting, DialogReason::kGreeting, 0},
   };
   for (const Row& row : rows) {
     DialogInput input;
@@ -113,6 +117,36 @@ TEST(Dialog, DetectsRequestsForAPerson) {
   for (const char* no : {"退货运费谁承担", "how do I return an item", "humanity", "reagent",
                          "客服几点上班"}) {
     EXPECT_FALSE(AsksForHuman(no)) << no;
+  }
+}
+
+TEST(Dialog, EachDecisionSaysWhichRuleDecidedIt) {
+  DialogInput input;
+  input.message = "q";
+  input.candidates = kConfident;
+  EXPECT_EQ(DecideReply({}, input, DialogOptions()).rule, "confidence 0.90 >= answer threshold 0.75");
+  input.candidates = kAmbiguous;
+  EXPECT_EQ(DecideReply({}, input, DialogOptions()).rule,
+            "confidence 0.50 between clarify threshold 0.30 and answer threshold 0.75");
+  EXPECT_EQ(DecideReply({.failed_turns = 1}, input, DialogOptions()).rule,
+            "confidence 0.50 between clarify threshold 0.30 and answer threshold 0.75; "
+            "2 failed turn(s) in a row");
+  input.candidates = {};
+  EXPECT_EQ(DecideReply({}, input, DialogOptions()).rule, "nothing found");
+  input.message = "转人工";
+  EXPECT_EQ(DecideReply({}, input, DialogOptions()).rule, "the message asks for a person");
+}
+
+TEST(Dialog, RecognisesSmallTalkOnlyWhenThatIsTheWholeMessage) {
+  for (const char* greeting : {"你好", "您好！", "在吗？", "在嗎", "哈囉", "Hi", "hello!!", "Good morning"}) {
+    EXPECT_EQ(SmallTalkOf(greeting), SmallTalk::kGreeting) << greeting;
+  }
+  for (const char* thanks : {"谢谢", "謝謝！", "好的，谢谢", "Thanks!", "thank you", "OK thanks"}) {
+    EXPECT_EQ(SmallTalkOf(thanks), SmallTalk::kThanks) << thanks;
+  }
+  for (const char* no : {"你好，退货运费谁承担", "hello, where is my order", "thanks but it did not work",
+                         "", "？？", "history"}) {
+    EXPECT_EQ(SmallTalkOf(no), SmallTalk::kNone) << no;
   }
 }
 

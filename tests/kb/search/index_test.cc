@@ -141,6 +141,12 @@ TEST_F(IndexTest, ResolvesRelatedEntriesAndTheOtherScript) {
   auto converted = kb_->GetEntry("app-install", Locale::kZhHant, Audience::kPublic);
   ASSERT_TRUE(converted.ok());
   EXPECT_TRUE(converted->converted);
+  // Shown in the reader's script: the zh-Hans entry's 下载/安装 read 下載/安裝 on the Taiwan site.
+  const Entry original = kb_->GetEntry("app-install", Locale::kZhHans, Audience::kPublic)->entry;
+  EXPECT_NE(original.title.find("下载"), std::string::npos) << original.title;
+  EXPECT_NE(converted->entry.title.find("下載"), std::string::npos) << converted->entry.title;
+  EXPECT_EQ(converted->entry.body.find("下载"), std::string::npos) << converted->entry.body;
+  EXPECT_EQ(converted->entry.questions.size(), original.questions.size());
   EXPECT_EQ(kb_->GetEntry("app-install", Locale::kEn, Audience::kPublic)->entry.locale, Locale::kEn);
   EXPECT_EQ(kb_->GetEntry("no-such-entry", std::nullopt, Audience::kPublic).status().code(),
             StatusCode::kNotFound);
