@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kb/answer/calibration.h"
+#include "kb/answer/dialog.h"
 #include "kb/answer/confidence.h"
 #include "kb/content/loader.h"
 #include "kb/knowledge_base.h"
@@ -32,7 +33,7 @@ namespace fs = std::filesystem;
 constexpr char kUsage[] =
     "usage: kefu-eval (--corpus FILE.jsonl | --content DIR) --queries FILE.jsonl [--json]\n"
     "                 [--convert-queries OPENCC_CONFIG] [--features FILE.tsv] [--failures N]\n"
-    "                 [--min-recall-at-1 X] [--set NAME=VALUE ...]\n"
+    "                 [--min-recall-at-1 X] [--unknown-intents FRACTION] [--set NAME=VALUE ...]\n"
     "\n"
     "--corpus            JSON Lines corpus in the evaluation schema (id, lang, question, paraphrases, answer)\n"
     "--content           a content/ directory, as kefu-indexer reads it\n"
@@ -41,6 +42,9 @@ constexpr char kUsage[] =
     "--features          write the top answer's confidence features and correctness per question\n"
     "--failures N        print the first N questions whose top answer is wrong\n"
     "--min-recall-at-1   exit 1 when Recall@1 is below X (golden checks)\n"
+    "--unknown-intents   leave this fraction of the corpus's entries out (chosen by a hash of the id,\n"
+    "                    the same every run); their questions become out of scope, as questions the KB\n"
+    "                    does not cover are in production\n"
     "--set               override a ranking or policy setting for this run, e.g. --set bm25_b=0.7\n"
     "                    (bigram_weight aggregate_weight body_weight bm25_k1 bm25_b pool\n"
     "                     answer_threshold clarify_threshold, and the confidence model's bias\n"
@@ -62,6 +66,7 @@ struct Outcome {
   bool correct = false;  // in scope and the top hit is relevant
   double confidence = 0;
   bool answered = false;
+  kefu::ReplyType reply = kefu::ReplyType::kHandoff;
   bool in_scope = false;
   double micros = 0;
   std::string top_id;
@@ -112,6 +117,35 @@ bool ReadQueries(const std::string& path, std::vector<Query>* out, std::string* 
     out->push_back(std::move(q));
   }
   return true;
+}
+
+// A stable hash of an entry id in [0, 1): which entries --unknown-intents leaves out (FNV-1a).
+double IdFraction(const std::string& id) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : id) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return static_cast<double>(h >> 11) / static_cast<double>(1ull << 53);
+}
+
+// The largest share of all questions that can be answered with at least `precision` of the answers
+// right, answering the most confident first (any threshold), and that threshold: how a peer
+// engine's answer rate at 90% precision is compared.
+std::pair<double, double> AnswerRateAtPrecision(std::vector<Outcome> outcomes, double precision) {
+  std::sort(outcomes.begin(), outcomes.end(),
+            [](const Outcome& a, const Outcome& b) { return a.confidence > b.confidence; });
+  double right = 0, best_rate = 0, best_threshold = 1;
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    if (outcomes[i].correct) ++right;
+    // A threshold cannot split equal confidences: only count the end of a run of ties.
+    if (i + 1 < outcomes.size() && outcomes[i + 1].confidence == outcomes[i].confidence) continue;
+    if (right / static_cast<double>(i + 1) >= precision) {
+      best_rate = static_cast<double>(i + 1) / static_cast<double>(outcomes.size());
+      best_threshold = outcomes[i].confidence;
+    }
+  }
+  return {best_rate, best_threshold};
 }
 
 // Probability that a random correct answer has a higher confidence than a random other one.
@@ -205,6 +239,7 @@ int main(int argc, char** argv) {
   bool json = false;
   int failures = 0;
   double min_recall = -1;
+  double unknown_intents = 0;
   std::vector<std::string> problems;
   kefu::KnowledgeBaseOptions kb_options;
   auto set = [&](const std::string& assignment) {
@@ -265,6 +300,11 @@ int main(int argc, char** argv) {
       failures = std::atoi(value().c_str());
     } else if (a == "--min-recall-at-1") {
       min_recall = std::atof(value().c_str());
+    } else if (a == "--unknown-intents") {
+      unknown_intents = std::atof(value().c_str());
+      if (unknown_intents < 0 || unknown_intents >= 1) {
+        problems.push_back("--unknown-intents must be in [0, 1)");
+      }
     } else if (a == "--json") {
       json = true;
     } else if (a == "--set") {
@@ -294,6 +334,12 @@ int main(int argc, char** argv) {
   if (!ReadQueries(queries_path, &queries, &error)) {
     std::cerr << "kefu-eval: " << error << "\n";
     return 1;
+  }
+  if (unknown_intents > 0) {
+    std::erase_if(loaded.entries, [&](const kefu::Entry& e) { return IdFraction(e.id) < unknown_intents; });
+    for (Query& q : queries) {
+      std::erase_if(q.relevant, [&](const std::string& id) { return IdFraction(id) < unknown_intents; });
+    }
   }
   std::unique_ptr<kefu::ScriptConverter> converter;
   if (!convert.empty()) {
@@ -355,9 +401,17 @@ int main(int argc, char** argv) {
       o.confidence = result->confidence;
     }
     o.correct = o.in_scope && o.rank == 1;
-    o.answered = !result.ok() || result->hits.empty()
-                     ? false
-                     : kefu::Decide(o.confidence, (*kb)->policy()) == kefu::Decision::kAnswer;
+    // The bot's own decision, for a first message: answer, clarify or hand off.
+    kefu::DialogInput input;
+    input.message = request.query;
+    if (result.ok()) {
+      for (const kefu::SearchHit& h : result->hits) input.candidates.push_back({h.id, h.confidence, h.escalate});
+    }
+    kefu::DialogOptions dialog;
+    dialog.answer_threshold = (*kb)->policy().answer_threshold;
+    dialog.clarify_threshold = (*kb)->policy().clarify_threshold;
+    o.reply = kefu::DecideReply({}, input, dialog).type;
+    o.answered = o.reply == kefu::ReplyType::kAnswer;
     if (features.is_open()) {
       features << o.correct << '\t' << o.in_scope << '\t' << o.confidence << '\t' << o.features.query_coverage
                << '\t' << o.features.doc_coverage << '\t' << o.features.margin << '\t'
@@ -373,9 +427,12 @@ int main(int argc, char** argv) {
   }
 
   double in_scope = 0, oos = 0, r1 = 0, r5 = 0, mrr = 0, answered = 0, answered_right = 0, oos_escalated = 0;
+  double clarified = 0, handed_off = 0;
   std::vector<double> micros;
   for (const auto& o : outcomes) {
     micros.push_back(o.micros);
+    if (o.reply == kefu::ReplyType::kClarify) ++clarified;
+    if (o.reply == kefu::ReplyType::kHandoff) ++handed_off;
     if (o.answered) ++answered;
     if (o.answered && o.correct) ++answered_right;
     if (!o.in_scope) {
@@ -398,6 +455,10 @@ int main(int argc, char** argv) {
       {"answered_precision", ratio(answered_right, answered)},
       {"answer_rate", ratio(answered, static_cast<double>(outcomes.size()))},
       {"oos_escalation_recall", oos > 0 ? nlohmann::json(ratio(oos_escalated, oos)) : nlohmann::json(nullptr)},
+      {"answer_rate_at_90_precision", AnswerRateAtPrecision(outcomes, 0.9).first},
+      {"threshold_at_90_precision", AnswerRateAtPrecision(outcomes, 0.9).second},
+      {"clarify_rate", ratio(clarified, static_cast<double>(outcomes.size()))},
+      {"handoff_rate", ratio(handed_off, static_cast<double>(outcomes.size()))},
       {"queries", outcomes.size()},
       {"in_scope", static_cast<int64_t>(in_scope)},
       {"out_of_scope", static_cast<int64_t>(oos)},

@@ -34,10 +34,4 @@ double Confidence(const ConfidenceFeatures& f, const ConfidenceModel& m) {
   return 1.0 / (1.0 + std::exp(-z));
 }
 
-Decision Decide(double confidence, const AnswerPolicy& policy) {
-  if (confidence >= policy.answer_threshold) return Decision::kAnswer;
-  if (confidence >= policy.clarify_threshold) return Decision::kClarify;
-  return Decision::kHandoff;
-}
-
 }  // namespace kefu

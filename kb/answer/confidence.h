@@ -1,5 +1,5 @@
-// Confidence: search candidates -> a calibrated probability that an entry answers the question, and
-// the decision an answer policy takes on it.
+// Confidence: search candidates -> a calibrated probability that an entry answers the question.
+// What the bot does with it is kb/answer/dialog's DecideReply().
 #pragma once
 
 #include <vector>
@@ -10,13 +10,9 @@
 
 namespace kefu {
 
-
 // Features of candidates[i] among all candidates (ordered best first) for a question with `words`
 // words (Han words included), `han` when it is Chinese.
 ConfidenceFeatures FeaturesOf(const std::vector<Candidate>& candidates, size_t i, size_t words, bool han);
 double Confidence(const ConfidenceFeatures& features, const ConfidenceModel& model);
-
-enum class Decision { kAnswer, kClarify, kHandoff };
-Decision Decide(double confidence, const AnswerPolicy& policy);
 
 }  // namespace kefu
