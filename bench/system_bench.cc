@@ -2,13 +2,19 @@
 // tokenizer) on the same generated corpus and questions: build time and entries/s, one-entry
 // incremental build, index size, in-process search latency p50/p99 and Recall@1.
 // Usage: kefu-bench [--entries 1000,10000] [--queries 2000]
+//        kefu-bench --export N DIR   writes the N-entry corpus as DIR/corpus.jsonl (the evaluation
+//        schema kefu-indexer reads) and its questions as DIR/queries.txt (URL-encoded) and
+//        DIR/messages.txt (JSON strings), for the HTTP benchmark in scripts/bench.sh
 #include <sqlite3.h>
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -197,8 +203,41 @@ Figures RunFts5(const kefu::bench::BenchCorpus& corpus, const fs::path& dir) {
 
 }  // namespace
 
+// The corpus for kefu-indexer and the questions for wrk (bench/wrk/*.lua).
+int Export(size_t n, const fs::path& dir) {
+  const kefu::bench::BenchCorpus corpus = kefu::bench::GenerateCorpus(n, 2000);
+  fs::create_directories(dir);
+  std::ofstream entries(dir / "corpus.jsonl"), queries(dir / "queries.txt"),
+      messages(dir / "messages.txt");
+  for (const kefu::Entry& e : corpus.entries) {
+    entries << nlohmann::json{{"id", e.id},
+                              {"lang", std::string(kefu::LocaleName(e.locale))},
+                              {"question", e.title},
+                              {"paraphrases", e.questions},
+                              {"answer", e.body}}
+                   .dump()
+            << '\n';
+  }
+  for (const kefu::bench::BenchQuery& q : corpus.queries) {
+    std::string encoded;
+    for (unsigned char c : q.text) {
+      char buf[4];
+      if (std::isalnum(c) != 0) {
+        encoded += static_cast<char>(c);
+      } else {
+        std::snprintf(buf, sizeof buf, "%%%02X", c);
+        encoded += buf;
+      }
+    }
+    queries << encoded << '\n';
+    messages << nlohmann::json(q.text).dump() << '\n';
+  }
+  return entries && queries && messages ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   kefu::SetLogLevel(kefu::LogLevel::kWarn);
+  if (argc == 4 && std::string(argv[1]) == "--export") return Export(std::stoul(argv[2]), argv[3]);
   std::vector<size_t> sizes = {1000, 10000};
   size_t queries = 2000;
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -1,9 +1,55 @@
 #!/usr/bin/env bash
-# Whole-system benchmark (not part of the tests): Release build, then kefu-bench on generated
-# corpora, Kefu beside SQLite FTS5 (trigram). Usage: scripts/bench.sh [--entries 1000,10000,100000]
+# Benchmarks (not part of the tests), Release build: kefu-bench on generated corpora beside SQLite
+# FTS5 (trigram), the Google Benchmark micro-benchmarks, and HTTP throughput and latency with wrk
+# on the search and chat routes at 1, 16 and 64 connections (loopback only, 10 s each), with the
+# server's peak RSS. docs/BENCHMARKS.md explains the method and holds the results.
+# Usage: scripts/bench.sh [--entries 1000,10000,100000] [--queries N]   (kefu-bench's flags)
+#        KEFU_BENCH_HTTP_ENTRIES=10000 KEFU_BENCH_SECONDS=10 for the HTTP part's corpus and duration.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh libbenchmark-dev wrk
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DKEFU_BUILD_TESTS=OFF -DKEFU_BUILD_BENCH=ON >/dev/null
-cmake --build build -j"$(nproc)" --target kefu-bench >/dev/null
+cmake --build build -j"$(nproc)" --target kefu-bench kefu-micro-bench kefu-indexer kefu-server >/dev/null
+
+echo "## kefu-bench"
 build/bench/kefu-bench "$@"
+
+echo "## micro-benchmarks"
+build/bench/kefu-micro-bench --benchmark_min_time=0.5
+
+echo "## HTTP (wrk)"
+tmp=$(mktemp -d)
+server_pid=
+cleanup() {
+  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+entries=${KEFU_BENCH_HTTP_ENTRIES:-10000}
+seconds=${KEFU_BENCH_SECONDS:-10}
+build/bench/kefu-bench --export "$entries" "$tmp/corpus"
+build/indexer/kefu-indexer build --content "$tmp/corpus" --index "$tmp/index" >/dev/null
+build/server/kefu-server --index "$tmp/index" --db "$tmp/kefu.db" --listen 127.0.0.1:0 \
+  --rate-limit 0 --threads 80 --log-level warn > "$tmp/server.out" &
+server_pid=$!
+for _ in $(seq 100); do
+  grep -q 'listening on' "$tmp/server.out" 2>/dev/null && break
+  sleep 0.1
+done
+url=$(sed -n 's/^listening on //p' "$tmp/server.out")
+[[ -n $url ]] || { echo "bench: the server did not start" >&2; exit 1; }
+echo "| route | connections | requests/s | p50 | p99 | errors |"
+echo "|---|---|---|---|---|---|"
+for route in search chat; do
+  for connections in 1 16 64; do
+    threads=$(( connections < 2 ? 1 : 2 ))
+    out=$(QUERIES=$tmp/corpus/queries.txt MESSAGES=$tmp/corpus/messages.txt \
+      wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s "bench/wrk/$route.lua" "$url")
+    rps=$(awk '/^Requests\/sec/ {print $2}' <<< "$out")
+    p50=$(awk '$1 == "50%" {print $2}' <<< "$out")
+    p99=$(awk '$1 == "99%" {print $2}' <<< "$out")
+    errors=$(awk '/Non-2xx|Socket errors/ {sub(/^ +/, ""); printf "%s; ", $0}' <<< "$out")
+    echo "| $route | $connections | $rps | $p50 | $p99 | ${errors:-0} |"
+  done
+done
+echo "server peak RSS: $(awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status")"

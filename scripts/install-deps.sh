@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Kefu needs to build, test and run. Idempotent: when everything is
 # already installed it prints nothing and touches nothing; otherwise it runs apt-get update once and
-# installs only what is missing (with sudo when not root).
+# installs only what is missing (with sudo when not root). Extra package names given as arguments
+# are installed too (scripts/bench.sh adds the benchmark tools).
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,7 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev
   libgtest-dev curl
 )
+packages+=("$@")
 
 if ! command -v dpkg >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "install-deps: this script needs Debian 12 (dpkg and apt-get); install these yourself:" >&2
