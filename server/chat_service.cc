@@ -102,6 +102,8 @@ std::string CandidatesJson(const std::vector<SearchHit>& hits) {
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+}  // namespace
+
 TranscriptTurn MakeTranscriptTurn(const Turn& t) {
   TranscriptTurn out;
   out.seq = t.seq;
@@ -117,8 +119,6 @@ TranscriptTurn MakeTranscriptTurn(const Turn& t) {
   if (t.role == TurnRole::kAgent) out.agent = t.reason;
   return out;
 }
-
-}  // namespace
 
 HandoffItem MakeHandoffItem(const Handoff& h) {
   HandoffItem item;
@@ -300,6 +300,7 @@ Result<ChatResponse> ChatService::Chat(const ChatRequest& request) {
     h.id = INT64_MAX;  // not stored yet: every open hand-off of its queue is ahead of it
     response.handoff = HandoffStatusFor(h, reply_locale);
     exchange.handoff = h;
+    exchange.queue_webhook = options_.queue_handoff_webhook;
   } else if (decision.reason == DialogReason::kAlreadyHandedOff) {
     Result<Handoff> latest = store_.LatestHandoff(conversation.id);
     if (!latest.ok()) return latest.status();
@@ -317,6 +318,7 @@ Result<ChatResponse> ChatService::Chat(const ChatRequest& request) {
   if (!stored.ok()) return stored.status();
   response.conversation_id = stored->conversation_id;
   if (exchange.handoff) response.handoff->id = stored->handoff_id;
+  if (exchange.queue_webhook && options_.on_handoff) options_.on_handoff();
   return response;
 }
 

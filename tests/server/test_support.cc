@@ -217,6 +217,26 @@ const TestIndex& SharedIndex() {
   return holder->index;
 }
 
+ServerOptions LoopbackServerOptions() {
+  ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.threads = 4;
+  options.reload_interval_ms = 0;
+  options.rate_limit_per_second = 0;
+  return options;
+}
+
+Result<std::unique_ptr<KnowledgeBase>> OpenSharedIndex() {
+  const TestIndex& index = SharedIndex();
+  if (!index.ok) {
+    return Status::FailedPrecondition("building the test index failed: " + index.error);
+  }
+  KnowledgeBaseOptions options;
+  options.index_dir = index.dir;
+  return KnowledgeBase::Open(options);
+}
+
 std::optional<std::string> RebuildIndex(const std::string& index_dir) {
   const std::vector<std::string> argv = {IndexerPath(), "build",   "--content",
                                          ContentDir(),  "--index", index_dir};

@@ -7,12 +7,17 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "kb/knowledge_base.h"
+#include "kb/status.h"
+#include "server/server.h"
 
 namespace kefu::server::testing {
 
@@ -73,6 +78,12 @@ struct TestIndex {
   std::string error;  // why not ok: the indexer's output
 };
 const TestIndex& SharedIndex();
+// Options of an in-process test server: 127.0.0.1 port 0, 4 threads, no index reloading, no rate
+// limit.
+ServerOptions LoopbackServerOptions();
+// SharedIndex() opened for serving; kFailedPrecondition with the indexer's output when it could not
+// be built.
+Result<std::unique_ptr<KnowledgeBase>> OpenSharedIndex();
 // Runs `kefu-indexer build` again into `index_dir` (a new generation); the indexer's output on
 // failure.
 std::optional<std::string> RebuildIndex(const std::string& index_dir);
