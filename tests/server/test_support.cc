@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -193,6 +194,17 @@ int ChildProcess::Wait(std::chrono::milliseconds timeout) {
     if (std::chrono::steady_clock::now() > deadline) return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+}
+
+int ListeningPort(ChildProcess& server) {
+  if (!server.started()) return -1;
+  std::optional<std::string> line = server.ReadLine(std::chrono::seconds(60));
+  std::smatch m;
+  if (!line ||
+      !std::regex_match(*line, m, std::regex(R"(listening on http://127\.0\.0\.1:(\d+))"))) {
+    return -1;
+  }
+  return std::stoi(m[1].str());
 }
 
 const TestIndex& SharedIndex() {

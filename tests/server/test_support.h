@@ -70,6 +70,9 @@ class ChildProcess {
   bool reaped_ = false;
 };
 
+// Waits for a kefu-server child's "listening on http://127.0.0.1:PORT" line; PORT, or -1.
+int ListeningPort(ChildProcess& server);
+
 // The index every server test serves: built once per process from the repository's content/ by the
 // real kefu-indexer, in a temporary directory removed at exit.
 struct TestIndex {

@@ -1,10 +1,12 @@
 // The hand-off webhook end to end: the real server in-process on 127.0.0.1 port 0 with a real
-// SQLite file, and a real httplib receiver on 127.0.0.1 port 0 that records what it gets, answers
+// SQLite file (and the real kefu-server binary, for SIGKILL), and a real httplib receiver on 127.0.0.1 port 0 that records what it gets, answers
 // as scripted and can hold requests until released. Back-off is shortened to milliseconds.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -394,6 +396,50 @@ TEST_F(WebhookTest, APendingDeliveryResumesAfterARestartOnTheSameDatabase) {
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[1].header("Idempotency-Key"), requests[0].header("Idempotency-Key"))
       << "the receiver can tell it is the same hand-off";
+}
+
+TEST_F(WebhookTest, ADeliveryInFlightWhenTheServerIsKilledIsSentAgainAfterTheRestart) {
+  const TestIndex& index = SharedIndex();
+  ASSERT_TRUE(index.ok) << index.error;
+  struct EnvGuard {
+    EnvGuard() { setenv("KEFU_HANDOFF_WEBHOOK_SECRET", kSecret, 1); }
+    ~EnvGuard() { unsetenv("KEFU_HANDOFF_WEBHOOK_SECRET"); }
+  } secret;
+  const std::vector<std::string> argv = {ServerPath(), "--index", index.dir, "--db", db_path_,
+                                         "--listen", "127.0.0.1:0", "--handoff-webhook-url",
+                                         receiver_.url(), "--handoff-webhook-backoff-ms", "5"};
+  receiver_.Hold();
+  int64_t id = 0;
+  {
+    ChildProcess server(argv);
+    const int port = ListeningPort(server);
+    ASSERT_GT(port, 0);
+    httplib::Client client("127.0.0.1", port);
+    client.set_read_timeout(5, 0);
+    JsonResponse r = ToJsonResponse(
+        client.Post("/api/v1/chat", json{{"message", "转人工"}}.dump(), "application/json"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    id = r.json["handoff"]["id"];
+    ASSERT_TRUE(receiver_.WaitForRequests(1));
+    server.Signal(SIGKILL);
+    server.Wait(std::chrono::seconds(30));
+  }
+  receiver_.Release();
+
+  ChildProcess server(argv);  // the same --db
+  ASSERT_GT(ListeningPort(server), 0);
+  const WebhookDelivery d = WaitForOutcome(id);
+  EXPECT_EQ(d.attempts, 1) << d.last_error;
+  EXPECT_GT(d.delivered_ms, 0);
+  const std::vector<Received> requests = receiver_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  for (const Received& r : requests) {
+    EXPECT_EQ(r.header("Idempotency-Key"), KeyOf(id));
+    EXPECT_EQ(r.header("X-Kefu-Attempt"), "1") << "the killed attempt was never recorded";
+    EXPECT_EQ(r.header("X-Kefu-Signature"), "sha256=" + HmacSha256Hex(kSecret, r.body));
+  }
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(std::chrono::seconds(30)), 0);
 }
 
 }  // namespace
