@@ -93,6 +93,14 @@ void CheckRange(std::string_view flag, int value, int min, int max,
       Cat({flag, " must be in ", std::to_string(min), "..", std::to_string(max)}));
 }
 
+// "https://desk.example.com/***" for "https://desk.example.com/hooks/T0/XyZ?key=1"; "" for "".
+std::string LoggableUrl(const std::string& url) {
+  if (url.empty()) return url;
+  Result<WebhookUrl> parsed = ParseWebhookUrl(url);
+  if (!parsed.ok()) return kMask;
+  return parsed->scheme_host_port + (parsed->path == "/" ? "" : "/***");
+}
+
 // One setting: its snake_case name (the file key; the flag and variable derive from it), how to
 // apply a text value (returning a problem or ""), and how to show the current value.
 struct Setting {
@@ -207,7 +215,8 @@ const std::vector<Setting>& Settings() {
          c.handoff_webhook_url = v;
          return std::string();
        },
-       [](const ServerConfig& c) { return c.handoff_webhook_url; }},
+       // Only the origin: help desks often put a key in the path or query.
+       [](const ServerConfig& c) { return LoggableUrl(c.handoff_webhook_url); }},
       {"handoff_webhook_secret", "KEY",
        "signs the webhook body: X-Kefu-Signature: sha256=HMAC-SHA256 (secret)",
        [](std::string_view v, ServerConfig& c) {
