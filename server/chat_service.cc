@@ -159,6 +159,8 @@ std::string CandidatesJson(const std::vector<SearchHit>& hits) {
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+}  // namespace
+
 TranscriptTurn MakeTranscriptTurn(const Turn& t) {
   TranscriptTurn out;
   out.seq = t.seq;
@@ -174,8 +176,6 @@ TranscriptTurn MakeTranscriptTurn(const Turn& t) {
   if (t.role == TurnRole::kAgent) out.agent = t.reason;
   return out;
 }
-
-}  // namespace
 
 HandoffItem MakeHandoffItem(const Handoff& h) {
   HandoffItem item;
@@ -437,6 +437,7 @@ Result<ChatResponse> ChatService::Chat(const ChatRequest& request) {
     response.handoff =
         HandoffStatusFor(h, reply_locale, !conversation.customer_email.empty(), now);
     exchange.handoff = h;
+    exchange.queue_webhook = options_.queue_handoff_webhook;
   } else if (decision.reason == DialogReason::kAlreadyHandedOff) {
     Result<Handoff> latest = store_.LatestHandoff(conversation.id);
     if (!latest.ok()) return latest.status();
@@ -455,6 +456,7 @@ Result<ChatResponse> ChatService::Chat(const ChatRequest& request) {
   if (!stored.ok()) return stored.status();
   response.conversation_id = stored->conversation_id;
   if (exchange.handoff) response.handoff->id = stored->handoff_id;
+  if (exchange.queue_webhook && options_.on_handoff) options_.on_handoff();
   return response;
 }
 

@@ -44,6 +44,11 @@ struct ChatOptions {
   // Candidates searched per message (suggestions and the agent's candidates come from these).
   // Default: 5.
   int search_limit = 5;
+  // Queue each new hand-off's webhook delivery in the store's outbox, and call `on_handoff` once
+  // it is committed (the sender wakes; the reply never waits for it). Server sets both when
+  // `handoff_webhook_url` is. Defaults: false and empty.
+  bool queue_handoff_webhook = false;
+  std::function<void()> on_handoff;
   // The clock, in milliseconds since the epoch. Default (empty): the system clock.
   std::function<int64_t()> now_ms;
 };
@@ -105,5 +110,6 @@ class ChatService {
 };
 
 HandoffItem MakeHandoffItem(const Handoff& handoff);
+TranscriptTurn MakeTranscriptTurn(const Turn& turn);
 
 }  // namespace kefu::server

@@ -174,6 +174,13 @@ void to_json(json& j, const AgentSearchResponse& v) {
            {"results", v.results}};
 }
 
+void to_json(json& j, const HandoffWebhookBody& v) {
+  j = json{{"event", v.event},
+           {"handoff", v.handoff},
+           {"transcript", v.transcript},
+           {"sent_ms", v.sent_ms}};
+}
+
 void to_json(json& j, const AcceptedResponse& v) { j = json{{"status", v.status}}; }
 
 template <typename T>
@@ -190,5 +197,6 @@ template std::string ToChatJson(const AgentSearchResponse&);
 template std::string ToChatJson(const AcceptedResponse&);
 template std::string ToChatJson(const TranscriptTurn&);
 template std::string ToChatJson(const StatsResponse&);
+template std::string ToChatJson(const HandoffWebhookBody&);
 
 }  // namespace kefu::server

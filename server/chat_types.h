@@ -1,6 +1,7 @@
 // The JSON shapes of the bot's routes (chat, conversations, hand-offs, feedback, suggestions, agent
-// search): the only place they are spelled, like api_types.h for the search routes. A field is on
-// the wire exactly when it is a member here; optional members are left out when absent.
+// search) and of the hand-off webhook's body: the only place they are spelled, like api_types.h for
+// the search routes. A field is on the wire exactly when it is a member here; optional members are
+// left out when absent.
 #pragma once
 
 #include <cstdint>
@@ -197,6 +198,14 @@ struct StatsResponse {
   std::vector<StatsQuestion> unanswered;  // the content-gap report, most frequent first
 };
 
+// The body the hand-off webhook POSTs (server/webhook.h, docs/OPERATIONS.md).
+struct HandoffWebhookBody {
+  std::string event;                       // "handoff.created"
+  HandoffItem handoff;                     // as agents see it when the attempt was sent
+  std::vector<TranscriptTurn> transcript;  // the conversation up to the hand-off
+  int64_t sent_ms = 0;                     // when this attempt was sent (signed with the body)
+};
+
 // POST /api/v1/feedback and other writes that only confirm.
 struct AcceptedResponse {
   std::string status = "accepted";
@@ -221,6 +230,7 @@ void to_json(nlohmann::json& j, const SuggestionItem& v);
 void to_json(nlohmann::json& j, const SuggestionListResponse& v);
 void to_json(nlohmann::json& j, const AgentSearchItem& v);
 void to_json(nlohmann::json& j, const AgentSearchResponse& v);
+void to_json(nlohmann::json& j, const HandoffWebhookBody& v);
 void to_json(nlohmann::json& j, const AcceptedResponse& v);
 
 // Serialises any of the above; invalid UTF-8 is replaced, never thrown on.

@@ -3,6 +3,7 @@
 #include "server/config.h"
 
 #include "server/auth.h"
+#include "server/webhook.h"
 #include "kb/answer/dialog.h"
 #include "server/business_hours.h"
 
@@ -22,6 +23,10 @@ namespace {
 
 constexpr int kMaxThreads = 1024;
 constexpr int kMaxBacklog = 65535;
+constexpr int kMaxWebhookAttempts = 100;
+constexpr int kMaxWebhookBackoffMs = 24 * 60 * 60 * 1000;
+constexpr int kMinWebhookTimeoutMs = 100;
+constexpr int kMaxWebhookTimeoutMs = 600000;
 constexpr char kMask[] = "***";
 
 // Joins message parts. (Also sidesteps g++ 12's false -Wrestrict on `"literal" +
@@ -79,6 +84,22 @@ std::string FormatNumber(double value) {
   std::ostringstream out;
   out << value;
   return out.str();
+}
+
+// Adds "FLAG must be in MIN..MAX" to `problems` unless `value` is.
+void CheckRange(std::string_view flag, int value, int min, int max,
+                std::vector<std::string>* problems) {
+  if (value >= min && value <= max) return;
+  problems->push_back(
+      Cat({flag, " must be in ", std::to_string(min), "..", std::to_string(max)}));
+}
+
+// "https://desk.example.com/***" for "https://desk.example.com/hooks/T0/XyZ?key=1"; "" for "".
+std::string LoggableUrl(const std::string& url) {
+  if (url.empty()) return url;
+  Result<WebhookUrl> parsed = ParseWebhookUrl(url);
+  if (!parsed.ok()) return kMask;
+  return parsed->scheme_host_port + (parsed->path == "/" ? "" : "/***");
 }
 
 // One setting: its snake_case name (the file key; the flag and variable derive from it), how to
@@ -203,6 +224,33 @@ const std::vector<Setting>& Settings() {
       {"listen_backlog", "N", "pending-connection queue of the listening socket",
        IntSetting(&ServerConfig::listen_backlog),
        [](const ServerConfig& c) { return std::to_string(c.listen_backlog); }},
+      {"handoff_webhook_url", "URL",
+       "POST each new hand-off with its transcript to http(s)://HOST[:PORT]/PATH",
+       [](std::string_view v, ServerConfig& c) {
+         c.handoff_webhook_url = v;
+         return std::string();
+       },
+       // Only the origin: help desks often put a key in the path or query.
+       [](const ServerConfig& c) { return LoggableUrl(c.handoff_webhook_url); }},
+      {"handoff_webhook_secret", "KEY",
+       "signs the webhook body: X-Kefu-Signature: sha256=HMAC-SHA256 (secret)",
+       [](std::string_view v, ServerConfig& c) {
+         c.handoff_webhook_secret = v;
+         return std::string();
+       },
+       [](const ServerConfig& c) { return c.handoff_webhook_secret; }},
+      {"handoff_webhook_attempts", "N", "webhook attempts per hand-off before giving up",
+       IntSetting(&ServerConfig::handoff_webhook_attempts),
+       [](const ServerConfig& c) { return std::to_string(c.handoff_webhook_attempts); }},
+      {"handoff_webhook_backoff_ms", "MS", "wait after the first failed attempt; doubles each time",
+       IntSetting(&ServerConfig::handoff_webhook_backoff_ms),
+       [](const ServerConfig& c) { return std::to_string(c.handoff_webhook_backoff_ms); }},
+      {"handoff_webhook_backoff_max_ms", "MS", "longest wait between webhook attempts",
+       IntSetting(&ServerConfig::handoff_webhook_backoff_max_ms),
+       [](const ServerConfig& c) { return std::to_string(c.handoff_webhook_backoff_max_ms); }},
+      {"handoff_webhook_timeout_ms", "MS", "limit on connecting, sending and receiving per attempt",
+       IntSetting(&ServerConfig::handoff_webhook_timeout_ms),
+       [](const ServerConfig& c) { return std::to_string(c.handoff_webhook_timeout_ms); }},
   };
   return settings;
 }
@@ -382,6 +430,21 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   if (config.listen_backlog < 1 || config.listen_backlog > kMaxBacklog) {
     problems.push_back(Cat({"--listen-backlog must be in 1..", std::to_string(kMaxBacklog)}));
   }
+  if (!config.handoff_webhook_url.empty()) {
+    if (auto url = ParseWebhookUrl(config.handoff_webhook_url); !url.ok()) {
+      problems.push_back("--handoff-webhook-url: " + url.status().message());
+    }
+  } else if (!config.handoff_webhook_secret.empty()) {
+    problems.push_back("--handoff-webhook-secret is set but --handoff-webhook-url is not");
+  }
+  CheckRange("--handoff-webhook-attempts", config.handoff_webhook_attempts, 1,
+             kMaxWebhookAttempts, &problems);
+  CheckRange("--handoff-webhook-backoff-ms", config.handoff_webhook_backoff_ms, 1,
+             kMaxWebhookBackoffMs, &problems);
+  CheckRange("--handoff-webhook-backoff-max-ms", config.handoff_webhook_backoff_max_ms,
+             std::max(config.handoff_webhook_backoff_ms, 1), kMaxWebhookBackoffMs, &problems);
+  CheckRange("--handoff-webhook-timeout-ms", config.handoff_webhook_timeout_ms,
+             kMinWebhookTimeoutMs, kMaxWebhookTimeoutMs, &problems);
   for (const std::string& origin : config.cors_origins) {
     // An origin is what browsers send: scheme://host[:port], no path. "*" would defeat the list.
     const bool has_scheme = origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;

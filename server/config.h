@@ -73,6 +73,23 @@ struct ServerConfig {
   // Minutes without a message after which a conversation closes itself and asks for a rating
   // (not while it waits for an agent); 0 never. Setting `idle_close_minutes`. Default: 10.
   int idle_close_minutes = 10;
+  // The hand-off webhook (docs/OPERATIONS.md): each new hand-off is POSTed to this
+  // http(s)://HOST[:PORT]/PATH with its transcript. Setting `handoff_webhook_url`. Default: none
+  // (off).
+  std::string handoff_webhook_url;
+  // Key of the body's HMAC-SHA256 in X-Kefu-Signature. Setting `handoff_webhook_secret` (secret).
+  // Default: none (unsigned).
+  std::string handoff_webhook_secret;
+  // Attempts per hand-off before giving up, 1..100. Setting `handoff_webhook_attempts`. Default: 12.
+  int handoff_webhook_attempts = 12;
+  // Back-off after the first failed attempt, doubling up to the maximum, in milliseconds (at most
+  // a day). Settings `handoff_webhook_backoff_ms`, `handoff_webhook_backoff_max_ms`. Default:
+  // 1000 and 300000.
+  int handoff_webhook_backoff_ms = 1000;
+  int handoff_webhook_backoff_max_ms = 300000;
+  // Limit on connecting, sending and receiving per attempt, 100..600000 ms. Setting
+  // `handoff_webhook_timeout_ms`. Default: 10000.
+  int handoff_webhook_timeout_ms = 10000;
 };
 
 // Environment variables by name; main() passes the process environment, tests their own.

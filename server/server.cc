@@ -200,6 +200,12 @@ ServerOptions MakeServerOptions(const ServerConfig& config) {
   options.index_dir = config.index_dir;
   options.db_path = config.db_path;
   options.integration_token = config.integration_token;
+  options.handoff_webhook.url = config.handoff_webhook_url;
+  options.handoff_webhook.secret = config.handoff_webhook_secret;
+  options.handoff_webhook.max_attempts = config.handoff_webhook_attempts;
+  options.handoff_webhook.backoff_base_ms = config.handoff_webhook_backoff_ms;
+  options.handoff_webhook.backoff_max_ms = config.handoff_webhook_backoff_max_ms;
+  options.handoff_webhook.timeout_ms = config.handoff_webhook_timeout_ms;
   if (auto teams = ParseTeamMap(config.teams); teams.ok()) options.chat.teams = *teams;
   if (auto hours = ParseBusinessHours(config.business_hours); hours.ok()) {
     options.chat.hours = *hours;
@@ -245,7 +251,15 @@ Status Server::Start() {
     Result<std::unique_ptr<Store>> store = Store::Open(StoreOptions{.path = options_.db_path});
     if (!store.ok()) return store.status();
     store_ = std::move(store).value();
-    chat_ = std::make_unique<ChatService>(kb_, *store_, options_.chat);
+    ChatOptions chat = options_.chat;
+    if (!options_.handoff_webhook.url.empty()) {
+      webhook_ = std::make_unique<HandoffWebhook>(*store_, options_.handoff_webhook);
+      // Delivers what an earlier run left pending, too.
+      KEFU_RETURN_IF_ERROR(webhook_->Start());
+      chat.queue_handoff_webhook = true;
+      chat.on_handoff = [webhook = webhook_.get()] { webhook->Wake(); };
+    }
+    chat_ = std::make_unique<ChatService>(kb_, *store_, std::move(chat));
   }
   routes_ = RegisterRoutes(http_, RouteContext{.kb = &kb_,
                                                .metrics = &metrics_,
@@ -323,6 +337,8 @@ void Server::Stop() {
   if (listen_thread_.joinable()) listen_thread_.join();
   if (reload_thread_.joinable()) reload_thread_.join();
   if (housekeeping_thread_.joinable()) housekeeping_thread_.join();
+  // After the workers: a hand-off accepted while draining is in the outbox before the sender stops.
+  if (webhook_) webhook_->Stop();
   if (was_listening) {
     KEFU_LOG(kInfo, "server") << "stopped";
   }

@@ -1,5 +1,6 @@
 // Server: owns the httplib::Server with its routes, worker pool, limits, rate limiter, CORS policy,
-// access log, metrics and safety nets; starts it on a thread and stops it gracefully. Follows new
+// access log, metrics and safety nets, and the hand-off webhook's sender; starts them and stops
+// them gracefully. Follows new
 // index generations by calling KnowledgeBase::Reload() in the background. Used by main.cc and,
 // in-process on port 0, by the tests.
 #pragma once
@@ -25,6 +26,7 @@
 #include "server/rate_limiter.h"
 #include "server/reindex.h"
 #include "server/routes.h"
+#include "server/webhook.h"
 
 namespace kefu::server {
 
@@ -75,6 +77,8 @@ struct ServerOptions {
   // How often idle conversations are closed (ChatOptions::idle_close_ms), in milliseconds; 0 only
   // when a conversation's next message comes. Default: 30000.
   int housekeeping_interval_ms = 30000;
+  // The hand-off webhook, sent from a thread of its own; needs db_path. Default: url "" (off).
+  HandoffWebhookOptions handoff_webhook;
 };
 
 // The server options a ServerConfig asks for (the rest keep their defaults).
@@ -127,8 +131,9 @@ class Server {
   Metrics metrics_;  // before http_: its handlers refer to these
   RateLimiter rate_limiter_;
   Reindexer reindexer_;  // before http_: a running job is waited for after the server stops
-  std::unique_ptr<Store> store_;       // before http_: its handlers use it
-  std::unique_ptr<ChatService> chat_;  // nullptr without db_path
+  std::unique_ptr<Store> store_;             // before http_: its handlers use it
+  std::unique_ptr<HandoffWebhook> webhook_;  // before chat_, which wakes it; nullptr when off
+  std::unique_ptr<ChatService> chat_;        // nullptr without db_path
   RouteTable routes_;
   BacklogServer http_;
   int port_ = -1;

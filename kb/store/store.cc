@@ -80,6 +80,22 @@ CREATE TABLE suggestions (
   created_ms INTEGER NOT NULL
 );
 )sql",
+    // The hand-off webhook's outbox, one row per hand-off written with it. A deleted hand-off takes
+    // its notification with it.
+    R"sql(
+CREATE TABLE webhook_outbox (
+  handoff_id INTEGER PRIMARY KEY REFERENCES handoffs(id) ON DELETE CASCADE,
+  transcript_seq INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  delivered_ms INTEGER NOT NULL DEFAULT 0,
+  gave_up_ms INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX webhook_outbox_pending ON webhook_outbox (next_attempt_ms, handoff_id)
+  WHERE delivered_ms = 0 AND gave_up_ms = 0;
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -201,6 +217,23 @@ Handoff ReadHandoff(const Stmt& s) {
   h.claimed_ms = s.Int(14);
   h.resolved_ms = s.Int(15);
   return h;
+}
+
+constexpr char kWebhookColumns[] =
+    "handoff_id, transcript_seq, attempts, next_attempt_ms, last_error, delivered_ms, gave_up_ms, "
+    "created_ms";
+
+WebhookDelivery ReadWebhookDelivery(const Stmt& s) {
+  WebhookDelivery d;
+  d.handoff_id = s.Int(0);
+  d.transcript_seq = static_cast<int>(s.Int(1));
+  d.attempts = static_cast<int>(s.Int(2));
+  d.next_attempt_ms = s.Int(3);
+  d.last_error = s.Text(4);
+  d.delivered_ms = s.Int(5);
+  d.gave_up_ms = s.Int(6);
+  d.created_ms = s.Int(7);
+  return d;
 }
 
 }  // namespace
@@ -446,6 +479,16 @@ Result<ExchangeResult> Store::RecordExchange(const Exchange& exchange) {
           .Bind(10, h.created_ms);
       KEFU_RETURN_IF_ERROR(s.Run());
       result.handoff_id = sqlite3_last_insert_rowid(impl_->db);
+      if (exchange.queue_webhook) {
+        Stmt queue(impl_->db,
+                   "INSERT INTO webhook_outbox (handoff_id, transcript_seq, next_attempt_ms, "
+                   "created_ms) VALUES (?, ?, ?, ?)");
+        queue.Bind(1, result.handoff_id)
+            .Bind(2, *seq + 1)  // the bot's hand-off reply: the transcript the webhook sends
+            .Bind(3, h.created_ms)
+            .Bind(4, h.created_ms);
+        KEFU_RETURN_IF_ERROR(queue.Run());
+      }
     }
     return Status::Ok();
   });
@@ -628,6 +671,51 @@ Result<Turn> Store::AddAgentMessage(int64_t handoff_id, std::string_view agent,
   });
   if (!status.ok()) return status;
   return turn;
+}
+
+Result<std::vector<WebhookDelivery>> Store::PendingWebhookDeliveries(int limit) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  // The WHERE clause is the partial index's, so that the index serves it.
+  const std::string sql = std::string("SELECT ") + kWebhookColumns +
+                          " FROM webhook_outbox WHERE delivered_ms = 0 AND gave_up_ms = 0"
+                          " ORDER BY next_attempt_ms, handoff_id LIMIT ?";
+  Stmt s(impl_->db, sql.c_str());
+  s.Bind(1, limit);
+  std::vector<WebhookDelivery> out;
+  while (s.Step()) out.push_back(ReadWebhookDelivery(s));
+  KEFU_RETURN_IF_ERROR(s.status());
+  return out;
+}
+
+Result<WebhookDelivery> Store::GetWebhookDelivery(int64_t handoff_id) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const std::string sql =
+      std::string("SELECT ") + kWebhookColumns + " FROM webhook_outbox WHERE handoff_id = ?";
+  Stmt s(impl_->db, sql.c_str());
+  s.Bind(1, handoff_id);
+  if (s.Step()) return ReadWebhookDelivery(s);
+  KEFU_RETURN_IF_ERROR(s.status());
+  return Status::NotFound("no webhook delivery for hand-off " + std::to_string(handoff_id));
+}
+
+Status Store::RecordWebhookAttempt(const WebhookAttempt& a) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const bool gave_up = !a.delivered && a.next_attempt_ms == 0;
+  Stmt s(impl_->db,
+         "UPDATE webhook_outbox SET attempts = attempts + 1, last_error = ?, delivered_ms = ?, "
+         "gave_up_ms = ?, next_attempt_ms = ? "
+         "WHERE handoff_id = ? AND delivered_ms = 0 AND gave_up_ms = 0");
+  s.Bind(1, a.delivered ? std::string() : a.error)
+      .Bind(2, a.delivered ? a.at_ms : int64_t{0})
+      .Bind(3, gave_up ? a.at_ms : int64_t{0})
+      .Bind(4, a.delivered || gave_up ? a.at_ms : a.next_attempt_ms)
+      .Bind(5, a.handoff_id);
+  KEFU_RETURN_IF_ERROR(s.Run());
+  if (sqlite3_changes(impl_->db) == 0) {
+    return Status::NotFound("no pending webhook delivery for hand-off " +
+                            std::to_string(a.handoff_id));
+  }
+  return Status::Ok();
 }
 
 Status Store::AddFeedback(const Feedback& f) {

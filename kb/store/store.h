@@ -1,5 +1,5 @@
 // Store: the bot's durable state in one SQLite file — conversations with their turns, hand-offs to
-// agents, feedback and editors' suggestions. WAL with synchronous=NORMAL: a transaction that has
+// agents, the outbox of hand-off webhooks, feedback and editors' suggestions. WAL with synchronous=NORMAL: a transaction that has
 // returned survives a crash of the process (SIGKILL); the last ones may be lost on power loss. The
 // schema is versioned in `schema_version` and migrated forward on Open(). Every statement is a
 // prepared statement with bound values.
@@ -109,6 +109,9 @@ struct Exchange {
   Turn customer;
   Turn bot;
   std::optional<Handoff> handoff;  // a new hand-off; the conversation becomes kHandedOff
+  // With `handoff`: also queue its webhook delivery, due at the hand-off's created_ms, in the same
+  // transaction, so that no accepted hand-off can miss its notification.
+  bool queue_webhook = false;
 };
 
 // What GET /api/v1/admin/stats is computed from, over one period (docs/BOT.md defines each).
@@ -143,6 +146,29 @@ struct StoreStats {
 struct ExchangeResult {
   std::string conversation_id;
   int64_t handoff_id = 0;  // 0 without a new hand-off
+};
+
+// A hand-off's webhook notification in the outbox (table webhook_outbox). Pending until a receiver
+// accepted it (delivered_ms) or the sender gave up (gave_up_ms).
+struct WebhookDelivery {
+  int64_t handoff_id = 0;
+  int transcript_seq = 0;  // the transcript as the hand-off saw it: turns up to this seq
+  int attempts = 0;        // attempts recorded so far
+  int64_t next_attempt_ms = 0;
+  std::string last_error;    // why the last attempt failed; "" when none did
+  int64_t delivered_ms = 0;  // 0 until delivered
+  int64_t gave_up_ms = 0;    // 0 unless the sender gave up
+  int64_t created_ms = 0;
+};
+
+// The outcome of one delivery attempt.
+struct WebhookAttempt {
+  int64_t handoff_id = 0;
+  int64_t at_ms = 0;       // when it ended
+  bool delivered = false;  // the receiver accepted it
+  std::string error;       // why not, e.g. "HTTP 500"; never customer text
+  // When to try again; 0 gives up. Ignored when delivered.
+  int64_t next_attempt_ms = 0;
 };
 
 class Store {
@@ -182,6 +208,14 @@ class Store {
   // hand-off is resolved.
   Result<Turn> AddAgentMessage(int64_t handoff_id, std::string_view agent, std::string_view text,
                                int64_t now_ms);
+
+  // Webhook deliveries neither delivered nor given up, soonest next attempt first (then by hand-off
+  // id), at most `limit`.
+  Result<std::vector<WebhookDelivery>> PendingWebhookDeliveries(int limit);
+  // kNotFound when the hand-off has no delivery.
+  Result<WebhookDelivery> GetWebhookDelivery(int64_t handoff_id);
+  // Counts the attempt and records its outcome. kNotFound unless the delivery is pending.
+  Status RecordWebhookAttempt(const WebhookAttempt& attempt);
 
   Status AddFeedback(const Feedback& feedback);
   Result<std::vector<Feedback>> ListFeedback(std::string_view conversation_id);

@@ -10,7 +10,6 @@
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -547,18 +546,6 @@ TEST(ChatWithoutConfiguration, AgentRoutesAnswer503AndChatNeedsADatabase) {
   JsonResponse chat = ToJsonResponse(client.Post("/api/v1/chat", R"({"message":"hi"})", "application/json"));
   EXPECT_EQ(chat.status, 503) << chat.body;
   server.Stop();
-}
-
-// Waits for the binary's "listening on" line; its port, or -1.
-int ListeningPort(ChildProcess& server) {
-  if (!server.started()) return -1;
-  std::optional<std::string> line = server.ReadLine(std::chrono::seconds(60));
-  std::smatch m;
-  if (!line ||
-      !std::regex_match(*line, m, std::regex(R"(listening on http://127\.0\.0\.1:(\d+))"))) {
-    return -1;
-  }
-  return std::stoi(m[1].str());
 }
 
 TEST(ChatDurability, AHandOffAcceptedWith200SurvivesSigkill) {

@@ -54,18 +54,6 @@ TEST(ServerBinary, ListensOnAFreePortServesAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(server.Wait(std::chrono::seconds(30)), 0);
 }
 
-// Waits for the started binary's "listening on" line; its port, or -1.
-int StartServer(ChildProcess& server) {
-  if (!server.started()) return -1;
-  std::optional<std::string> line = server.ReadLine(std::chrono::seconds(60));
-  std::smatch m;
-  if (!line ||
-      !std::regex_match(*line, m, std::regex(R"(listening on http://127\.0\.0\.1:(\d+))"))) {
-    return -1;
-  }
-  return std::stoi(m[1].str());
-}
-
 // A raw TCP connection to 127.0.0.1:port, to send a request in pieces.
 class RawConnection {
  public:
@@ -107,7 +95,7 @@ TEST(ServerBinary, SigtermFinishesTheRequestInFlightThenExits0) {
   const TestIndex& index = SharedIndex();
   ASSERT_TRUE(index.ok) << index.error;
   ChildProcess server({ServerPath(), "--index", index.dir, "--listen", "127.0.0.1:0"});
-  const int port = StartServer(server);
+  const int port = ListeningPort(server);
   ASSERT_GT(port, 0);
 
   // Half a request: the server has accepted it and a worker is reading it when SIGTERM arrives.

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -195,6 +196,17 @@ int ChildProcess::Wait(std::chrono::milliseconds timeout) {
   }
 }
 
+int ListeningPort(ChildProcess& server) {
+  if (!server.started()) return -1;
+  std::optional<std::string> line = server.ReadLine(std::chrono::seconds(60));
+  std::smatch m;
+  if (!line ||
+      !std::regex_match(*line, m, std::regex(R"(listening on http://127\.0\.0\.1:(\d+))"))) {
+    return -1;
+  }
+  return std::stoi(m[1].str());
+}
+
 const TestIndex& SharedIndex() {
   struct Holder {
     TempDir dir{"kefu-server-test"};
@@ -215,6 +227,16 @@ const TestIndex& SharedIndex() {
     return h;
   }();
   return holder->index;
+}
+
+ServerOptions LoopbackServerOptions() {
+  ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.threads = 4;
+  options.reload_interval_ms = 0;
+  options.rate_limit_per_second = 0;
+  return options;
 }
 
 Result<std::unique_ptr<KnowledgeBase>> OpenSharedIndex(KnowledgeBaseOptions options) {

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "kb/knowledge_base.h"
+#include "kb/status.h"
+#include "server/server.h"
 
 namespace kefu::server::testing {
 
@@ -68,6 +70,9 @@ class ChildProcess {
   bool reaped_ = false;
 };
 
+// Waits for a kefu-server child's "listening on http://127.0.0.1:PORT" line; PORT, or -1.
+int ListeningPort(ChildProcess& server);
+
 // The index every server test serves: built once per process from the repository's content/ by the
 // real kefu-indexer, in a temporary directory removed at exit.
 struct TestIndex {
@@ -76,6 +81,9 @@ struct TestIndex {
   std::string error;  // why not ok: the indexer's output
 };
 const TestIndex& SharedIndex();
+// Options of an in-process test server: 127.0.0.1 port 0, 4 threads, no index reloading, no rate
+// limit.
+ServerOptions LoopbackServerOptions();
 // A KnowledgeBase serving SharedIndex() (options.index_dir is set here); kFailedPrecondition with
 // the indexer's output when that index could not be built.
 Result<std::unique_ptr<KnowledgeBase>> OpenSharedIndex(KnowledgeBaseOptions options = {});

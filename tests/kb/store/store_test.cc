@@ -1,8 +1,9 @@
 // Store: a real SQLite file in a temporary directory — schema, exchanges, the hand-off life cycle,
-// feedback, suggestions, and reopening the file.
+// the webhook outbox, feedback, suggestions, and reopening the file.
 #include "kb/store/store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -145,6 +146,146 @@ TEST(Store, FeedbackAndReopeningKeepEverything) {
   ASSERT_EQ(feedback->size(), 1u);
   EXPECT_EQ((*feedback)[0].helpful, false);
   EXPECT_EQ((*feedback)[0].rating, 2);
+}
+
+Exchange HandoffExchange(int64_t now, bool queue_webhook) {
+  Exchange e = NewExchange(now, NewHandoff(0, now));
+  e.queue_webhook = queue_webhook;
+  return e;
+}
+
+// A fresh database file in a temporary directory.
+class StoreWebhookOutbox : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_NE(store_, nullptr); }
+
+  testing::TempDir dir_;
+  const std::string path_ = dir_.Path("kefu.db");
+  std::unique_ptr<Store> store_ = OpenOrDie(path_);
+};
+
+TEST_F(StoreWebhookOutbox, AHandOffQueuesItsDeliveryDueAtOnceOnlyWhenAsked) {
+  auto queued = store_->RecordExchange(HandoffExchange(1000, true));
+  auto unqueued = store_->RecordExchange(HandoffExchange(2000, false));
+  Exchange no_handoff = NewExchange(3000);
+  no_handoff.queue_webhook = true;  // nothing to notify about
+  auto answered = store_->RecordExchange(no_handoff);
+  ASSERT_TRUE(queued.ok() && unqueued.ok() && answered.ok());
+
+  auto pending = store_->PendingWebhookDeliveries(10);
+  ASSERT_TRUE(pending.ok()) << pending.status().ToString();
+  ASSERT_EQ(pending->size(), 1u);
+  const WebhookDelivery& d = (*pending)[0];
+  EXPECT_EQ(d.handoff_id, queued->handoff_id);
+  EXPECT_EQ(d.transcript_seq, 2) << "the customer's turn and the bot's hand-off reply";
+  EXPECT_EQ(d.attempts, 0);
+  EXPECT_EQ(d.next_attempt_ms, 1000);
+  EXPECT_EQ(d.created_ms, 1000);
+  EXPECT_EQ(store_->GetWebhookDelivery(unqueued->handoff_id).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(StoreWebhookOutbox, TheTranscriptSeqIsTheHandOffsTurnInALongerConversation) {
+  auto first = store_->RecordExchange(NewExchange(1000));
+  ASSERT_TRUE(first.ok());
+  Exchange second = HandoffExchange(2000, true);
+  second.conversation.id = first->conversation_id;
+  auto r = store_->RecordExchange(second);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto d = store_->GetWebhookDelivery(r->handoff_id);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->transcript_seq, 4);
+}
+
+TEST_F(StoreWebhookOutbox, FailedAttemptsAreRescheduledAndPendingRowsComeSoonestFirst) {
+  auto a = store_->RecordExchange(HandoffExchange(1000, true));
+  auto b = store_->RecordExchange(HandoffExchange(2000, true));
+  ASSERT_TRUE(a.ok() && b.ok());
+  // a fails and backs off past b.
+  ASSERT_TRUE(store_->RecordWebhookAttempt({.handoff_id = a->handoff_id, .at_ms = 1100,
+                                            .error = "HTTP 500", .next_attempt_ms = 5000})
+                  .ok());
+  auto pending = store_->PendingWebhookDeliveries(10);
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_EQ((*pending)[0].handoff_id, b->handoff_id);
+  EXPECT_EQ((*pending)[1].handoff_id, a->handoff_id);
+  EXPECT_EQ((*pending)[1].attempts, 1);
+  EXPECT_EQ((*pending)[1].next_attempt_ms, 5000);
+  EXPECT_EQ((*pending)[1].last_error, "HTTP 500");
+  EXPECT_EQ(store_->PendingWebhookDeliveries(1)->size(), 1u) << "the limit holds";
+
+  // Delivered: it leaves the outbox, with its attempts counted, and cannot be recorded again.
+  ASSERT_TRUE(
+      store_->RecordWebhookAttempt({.handoff_id = a->handoff_id, .at_ms = 5100, .delivered = true})
+          .ok());
+  auto delivered = store_->GetWebhookDelivery(a->handoff_id);
+  ASSERT_TRUE(delivered.ok());
+  EXPECT_EQ(delivered->attempts, 2);
+  EXPECT_EQ(delivered->delivered_ms, 5100);
+  EXPECT_EQ(delivered->last_error, "");
+  EXPECT_EQ(delivered->gave_up_ms, 0);
+  EXPECT_EQ(store_->RecordWebhookAttempt({.handoff_id = a->handoff_id, .at_ms = 5200,
+                                          .delivered = true})
+                .code(),
+            StatusCode::kNotFound);
+  ASSERT_EQ(store_->PendingWebhookDeliveries(10)->size(), 1u);
+  EXPECT_EQ(store_->RecordWebhookAttempt({.handoff_id = 999, .at_ms = 1, .delivered = true}).code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(StoreWebhookOutbox, GivingUpIsRecordedAndLeavesTheOutbox) {
+  auto r = store_->RecordExchange(HandoffExchange(1000, true));
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(store_->RecordWebhookAttempt(
+                       {.handoff_id = r->handoff_id, .at_ms = 1200, .error = "HTTP 503"})
+                  .ok());
+  auto d = store_->GetWebhookDelivery(r->handoff_id);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->attempts, 1);
+  EXPECT_EQ(d->gave_up_ms, 1200);
+  EXPECT_EQ(d->delivered_ms, 0);
+  EXPECT_EQ(d->last_error, "HTTP 503");
+  EXPECT_TRUE(store_->PendingWebhookDeliveries(10)->empty());
+}
+
+TEST_F(StoreWebhookOutbox, PendingDeliveriesSurviveReopening) {
+  auto r = store_->RecordExchange(HandoffExchange(1000, true));
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(store_->RecordWebhookAttempt({.handoff_id = r->handoff_id, .at_ms = 1100,
+                                            .error = "request failed", .next_attempt_ms = 3000})
+                  .ok());
+  store_ = OpenOrDie(path_);
+  ASSERT_NE(store_, nullptr);
+  auto pending = store_->PendingWebhookDeliveries(10);
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].handoff_id, r->handoff_id);
+  EXPECT_EQ((*pending)[0].attempts, 1);
+  EXPECT_EQ((*pending)[0].next_attempt_ms, 3000);
+}
+
+TEST_F(StoreWebhookOutbox, ADatabaseOfTheFirstSchemaIsMigratedAndKeepsItsHandOffs) {
+  auto old = store_->RecordExchange(HandoffExchange(1000, false));
+  ASSERT_TRUE(old.ok());
+  store_.reset();
+  // Back to schema 1, as a server of the previous release left it.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE webhook_outbox; DELETE FROM schema_version WHERE version > 1",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  store_ = OpenOrDie(path_);
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(Store::SchemaVersion(), 2);
+  EXPECT_EQ(store_->GetHandoff(old->handoff_id)->question, "账号被盗了");
+  EXPECT_TRUE(store_->PendingWebhookDeliveries(10)->empty()) << "old hand-offs are not sent";
+  auto r = store_->RecordExchange(HandoffExchange(2000, true));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(store_->PendingWebhookDeliveries(10)->size(), 1u);
 }
 
 TEST(Store, RefusesAFileThatIsNotADatabase) {
