@@ -77,6 +77,13 @@ ReindexStatusResponse MakeReindexStatusResponse(const ReindexJob& job) {
   out.entries = job.entries;
   out.errors.reserve(job.errors.size());
   for (const Diagnostic& d : job.errors) out.errors.push_back({d.path, d.line, d.message});
+  for (const GoldenRegression& g : job.golden_regressions) {
+    out.golden_regressions.push_back(
+        {.line = g.line,
+         .query = g.query,
+         .answer = g.answer,
+         .would_answer = g.would_answer.empty() ? std::nullopt : std::optional(g.would_answer)});
+  }
   out.message = job.message;
   return out;
 }
@@ -122,6 +129,13 @@ void to_json(nlohmann::json& j, const ReindexError& v) {
   j = nlohmann::json{{"path", v.path}, {"line", v.line}, {"message", v.message}};
 }
 
+void to_json(nlohmann::json& j, const GoldenRegressionItem& v) {
+  j = nlohmann::json{{"line", v.line},
+                     {"query", v.query},
+                     {"answer", v.answer},
+                     {"would_answer", OrNull(v.would_answer)}};
+}
+
 void to_json(nlohmann::json& j, const ReindexStatusResponse& v) {
   j = nlohmann::json{{"state", v.state},
                      {"job_id", OrNull(v.job_id)},
@@ -130,6 +144,7 @@ void to_json(nlohmann::json& j, const ReindexStatusResponse& v) {
                      {"generation", OrNull(v.generation)},
                      {"entries", OrNull(v.entries)},
                      {"errors", v.errors},
+                     {"golden_regressions", v.golden_regressions},
                      {"message", v.message}};
 }
 

@@ -81,6 +81,14 @@ struct ReindexError {
   std::string message;
 };
 
+// GET /api/v1/admin/reindex/status: a golden question a refused build would have turned wrong.
+struct GoldenRegressionItem {
+  int line = 0;  // in golden.jsonl
+  std::string query;
+  std::string answer;                        // the right entry served now
+  std::optional<std::string> would_answer;  // the new build's first hit; null when none
+};
+
 // GET /api/v1/admin/reindex/status, and the 202 of POST /api/v1/admin/reindex. Absent values are
 // JSON null.
 struct ReindexStatusResponse {
@@ -91,6 +99,7 @@ struct ReindexStatusResponse {
   std::optional<std::string> generation;  // built, e.g. "gen-4" (succeeded)
   std::optional<int64_t> entries;         // indexed (succeeded)
   std::vector<ReindexError> errors;
+  std::vector<GoldenRegressionItem> golden_regressions;
   std::string message;
 };
 
@@ -106,6 +115,7 @@ void to_json(nlohmann::json& j, const HealthResponse& v);
 void to_json(nlohmann::json& j, const ReadyResponse& v);
 void to_json(nlohmann::json& j, const ErrorResponse& v);
 void to_json(nlohmann::json& j, const ReindexError& v);
+void to_json(nlohmann::json& j, const GoldenRegressionItem& v);
 void to_json(nlohmann::json& j, const ReindexStatusResponse& v);
 
 // Serialise a response. Invalid UTF-8 (which the handlers reject anyway) is replaced, never thrown
