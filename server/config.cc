@@ -289,7 +289,13 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args, const Environ
       continue;
     }
     if (arg.substr(0, 2) != "--") {
-      flags.push_back({.error = Cat({"unexpected argument '", arg, "'"})});
+      if (out.command.empty() && arg == "backup") {
+        out.command = arg;
+      } else if (out.command == "backup" && out.backup_file.empty()) {
+        out.backup_file = arg;
+      } else {
+        flags.push_back({.error = Cat({"unexpected argument '", arg, "'"})});
+      }
       continue;
     }
     std::string_view name = arg;
@@ -319,6 +325,9 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args, const Environ
     }
   }
 
+  if (out.command == "backup" && out.backup_file.empty()) {
+    out.errors.push_back("backup needs the FILE to write the copy to");
+  }
   if (!out.config_file.empty()) ApplyFile(out.config_file, &out);
   for (const Setting& setting : Settings()) {
     const std::string name = EnvName(setting.name);
@@ -447,9 +456,12 @@ std::string FormatEffectiveConfig(const ServerConfig& config) {
 std::string Usage() {
   const ServerConfig defaults;
   std::ostringstream out;
-  out << "usage: kefu-server [--config FILE] [--SETTING VALUE ...] [--help]\n\n"
+  out << "usage: kefu-server [--config FILE] [--SETTING VALUE ...] [--help]\n"
+      << "       kefu-server backup FILE [--config FILE] [--SETTING VALUE ...]\n\n"
       << "Serves the Kefu knowledge base over HTTP. Prints 'listening on http://HOST:PORT' when\n"
       << "ready and stops gracefully on SIGTERM or SIGINT.\n\n"
+      << "'backup FILE' copies the database (setting db) to FILE with SQLite's online backup,\n"
+      << "while a server keeps using it, and exits; FILE is replaced only by a whole copy.\n\n"
       << "Each setting is read from, lowest precedence first: its default, the YAML file given by\n"
       << "--config FILE (or KEFU_CONFIG), the environment, the command line. One name each way:\n"
       << "flag --foo-bar VALUE (or --foo-bar=VALUE) = file key foo_bar = variable KEFU_FOO_BAR.\n"

@@ -164,6 +164,16 @@ class Store {
   std::unique_ptr<Impl> impl_;
 };
 
+// Copies the database `source.path` to `dest_path` with SQLite's online backup API while other
+// connections, in this or another process (a serving kefu-server), keep reading and writing: the
+// copy is the state after one committed transaction, never a half-written one. The copy is a
+// self-contained file (rollback journal mode), checked with PRAGMA quick_check, and replaces
+// `dest_path` only once complete. The source is not modified, its schema not migrated.
+// kInvalidArgument for an empty path or when `dest_path` is the source; kNotFound when the source
+// does not exist; kUnavailable when a file cannot be opened or written or the source stays locked
+// longer than source.busy_timeout_ms; kDataLoss when the source is not a database.
+Status BackupDatabase(const StoreOptions& source, const std::string& dest_path);
+
 // 32 lowercase hex digits from 128 bits of std::random_device.
 std::string NewConversationId();
 

@@ -46,6 +46,25 @@ TEST(ServerConfig, ParsesEveryFlagInBothSpellings) {
   EXPECT_EQ(cmd.config.threads, 4);
 }
 
+TEST(ServerConfig, BackupTakesItsFileAndTheSameSettings) {
+  CommandLine cmd = ParseCommandLine({"--db", "/srv/kefu.db", "backup", "/backup/kefu.db"},
+                                     {{"KEFU_LOG_LEVEL", "warn"}});
+  ASSERT_TRUE(cmd.errors.empty()) << cmd.errors.front();
+  EXPECT_EQ(cmd.command, "backup");
+  EXPECT_EQ(cmd.backup_file, "/backup/kefu.db");
+  EXPECT_EQ(cmd.config.db_path, "/srv/kefu.db");
+  EXPECT_EQ(cmd.config.log_level, LogLevel::kWarn);
+  EXPECT_EQ(ParseCommandLine({}).command, "");
+
+  CommandLine no_file = ParseCommandLine({"backup"});
+  ASSERT_EQ(no_file.errors.size(), 1u);
+  EXPECT_NE(no_file.errors[0].find("FILE"), std::string::npos) << no_file.errors[0];
+  CommandLine two_files = ParseCommandLine({"backup", "a.db", "b.db"});
+  ASSERT_EQ(two_files.errors.size(), 1u);
+  EXPECT_NE(two_files.errors[0].find("b.db"), std::string::npos) << two_files.errors[0];
+  EXPECT_NE(Usage().find("kefu-server backup FILE"), std::string::npos);
+}
+
 TEST(ServerConfig, HelpIsRecognised) {
   EXPECT_TRUE(ParseCommandLine({"--help"}).help);
   EXPECT_TRUE(ParseCommandLine({"-h"}).help);

@@ -147,6 +147,46 @@ TEST(Store, FeedbackAndReopeningKeepEverything) {
   EXPECT_EQ((*feedback)[0].rating, 2);
 }
 
+TEST(Store, BackupCopiesWhatIsCommittedWhileTheStoreKeepsWriting) {
+  testing::TempDir dir;
+  auto store = OpenOrDie(dir.Path("kefu.db"));
+  ASSERT_NE(store, nullptr);
+  auto before = store->RecordExchange(NewExchange(1000, NewHandoff(3, 1000)));
+  ASSERT_TRUE(before.ok());
+  std::ofstream(dir.Path("copy.db")) << "an older backup";
+  ASSERT_TRUE(BackupDatabase(StoreOptions{.path = dir.Path("kefu.db")}, dir.Path("copy.db")).ok());
+  // The live store is untouched and goes on; the copy does not see what comes after.
+  auto after = store->RecordExchange(NewExchange(2000, NewHandoff(0, 2000)));
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("copy.db.partial")));
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("copy.db-wal")));
+
+  auto copy = OpenOrDie(dir.Path("copy.db"));
+  ASSERT_NE(copy, nullptr);
+  auto handoff = copy->GetHandoff(before->handoff_id);
+  ASSERT_TRUE(handoff.ok()) << handoff.status().ToString();
+  EXPECT_EQ(handoff->conversation_id, before->conversation_id);
+  EXPECT_EQ(handoff->priority, 3);
+  EXPECT_EQ(copy->ListTurns(before->conversation_id)->size(), 2u);
+  EXPECT_EQ(copy->GetHandoff(after->handoff_id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->GetHandoff(after->handoff_id)->priority, 0);
+}
+
+TEST(Store, BackupRefusesAMissingSourceAndItself) {
+  testing::TempDir dir;
+  EXPECT_EQ(BackupDatabase(StoreOptions{.path = dir.Path("none.db")}, dir.Path("copy.db")).code(),
+            StatusCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("none.db")));
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("copy.db")));
+  ASSERT_NE(OpenOrDie(dir.Path("kefu.db")), nullptr);
+  EXPECT_EQ(BackupDatabase(StoreOptions{.path = dir.Path("kefu.db")}, dir.Path("kefu.db")).code(),
+            StatusCode::kInvalidArgument);
+  std::ofstream(dir.Path("junk.db")) << std::string(4096, 'x');
+  EXPECT_EQ(BackupDatabase(StoreOptions{.path = dir.Path("junk.db")}, dir.Path("copy.db")).code(),
+            StatusCode::kDataLoss);
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("copy.db")));
+}
+
 TEST(Store, RefusesAFileThatIsNotADatabase) {
   testing::TempDir dir;
   std::ofstream(dir.Path("junk.db")) << std::string(4096, 'x');
