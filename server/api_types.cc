@@ -88,6 +88,8 @@ ReindexStatusResponse MakeReindexStatusResponse(const ReindexJob& job) {
   return out;
 }
 
+DeletionResponse MakeDeletionResponse(const DeletedCounts& deleted) { return {deleted}; }
+
 void to_json(nlohmann::json& j, const SearchResultItem& v) {
   j = nlohmann::json{
       {"id", v.id},           {"locale", v.locale}, {"type", v.type},          {"title", v.title},
@@ -148,11 +150,21 @@ void to_json(nlohmann::json& j, const ReindexStatusResponse& v) {
                      {"message", v.message}};
 }
 
+void to_json(nlohmann::json& j, const DeletionResponse& v) {
+  j = nlohmann::json{{"deleted",
+                      {{"conversations", v.deleted.conversations},
+                       {"turns", v.deleted.turns},
+                       {"handoffs", v.deleted.handoffs},
+                       {"feedback", v.deleted.feedback},
+                       {"suggestions", v.deleted.suggestions}}}};
+}
+
 std::string ToJsonString(const SearchResponse& v) { return Dump(v); }
 std::string ToJsonString(const EntryResponse& v) { return Dump(v); }
 std::string ToJsonString(const HealthResponse& v) { return Dump(v); }
 std::string ToJsonString(const ReadyResponse& v) { return Dump(v); }
 std::string ToJsonString(const ErrorResponse& v) { return Dump(v); }
 std::string ToJsonString(const ReindexStatusResponse& v) { return Dump(v); }
+std::string ToJsonString(const DeletionResponse& v) { return Dump(v); }
 
 }  // namespace kefu::server

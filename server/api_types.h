@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kb/knowledge_base.h"
+#include "kb/store/store.h"
 #include "server/reindex.h"
 
 namespace kefu::server {
@@ -103,9 +104,16 @@ struct ReindexStatusResponse {
   std::string message;
 };
 
+// DELETE /api/v1/admin/conversations/{id} and /api/v1/admin/customers/{customer_id}: what was
+// removed, {"deleted": {"conversations", "turns", "handoffs", "feedback", "suggestions"}}.
+struct DeletionResponse {
+  DeletedCounts deleted;
+};
+
 SearchResponse MakeSearchResponse(std::string_view query, const SearchResult& result);
 EntryResponse MakeEntryResponse(const EntryDetail& detail);
 ReindexStatusResponse MakeReindexStatusResponse(const ReindexJob& job);
+DeletionResponse MakeDeletionResponse(const DeletedCounts& deleted);
 
 void to_json(nlohmann::json& j, const SearchResultItem& v);
 void to_json(nlohmann::json& j, const SearchResponse& v);
@@ -117,6 +125,7 @@ void to_json(nlohmann::json& j, const ErrorResponse& v);
 void to_json(nlohmann::json& j, const ReindexError& v);
 void to_json(nlohmann::json& j, const GoldenRegressionItem& v);
 void to_json(nlohmann::json& j, const ReindexStatusResponse& v);
+void to_json(nlohmann::json& j, const DeletionResponse& v);
 
 // Serialise a response. Invalid UTF-8 (which the handlers reject anyway) is replaced, never thrown
 // on.
@@ -126,5 +135,6 @@ std::string ToJsonString(const HealthResponse& v);
 std::string ToJsonString(const ReadyResponse& v);
 std::string ToJsonString(const ErrorResponse& v);
 std::string ToJsonString(const ReindexStatusResponse& v);
+std::string ToJsonString(const DeletionResponse& v);
 
 }  // namespace kefu::server

@@ -21,6 +21,7 @@ namespace {
 
 constexpr int kMaxThreads = 1024;
 constexpr int kMaxBacklog = 65535;
+constexpr int kMaxRetentionDays = 36500;  // a hundred years: beyond, say 0 (forever)
 constexpr char kMask[] = "***";
 
 // Joins message parts. (Also sidesteps g++ 12's false -Wrestrict on `"literal" +
@@ -188,6 +189,10 @@ const std::vector<Setting>& Settings() {
       {"listen_backlog", "N", "pending-connection queue of the listening socket",
        IntSetting(&ServerConfig::listen_backlog),
        [](const ServerConfig& c) { return std::to_string(c.listen_backlog); }},
+      {"retention_days", "DAYS",
+       "delete conversations not updated for this many days (hourly); 0 keeps them forever",
+       IntSetting(&ServerConfig::retention_days),
+       [](const ServerConfig& c) { return std::to_string(c.retention_days); }},
   };
   return settings;
 }
@@ -368,6 +373,10 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   }
   if (config.listen_backlog < 1 || config.listen_backlog > kMaxBacklog) {
     problems.push_back(Cat({"--listen-backlog must be in 1..", std::to_string(kMaxBacklog)}));
+  }
+  if (config.retention_days < 0 || config.retention_days > kMaxRetentionDays) {
+    problems.push_back(Cat({"--retention-days must be in 0..", std::to_string(kMaxRetentionDays),
+                            " (0 keeps conversations forever)"}));
   }
   for (const std::string& origin : config.cors_origins) {
     // An origin is what browsers send: scheme://host[:port], no path. "*" would defeat the list.

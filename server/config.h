@@ -63,6 +63,9 @@ struct ServerConfig {
   // Hand-off queues by entry category, "category=team,category=team"; unmapped categories go to
   // "general". Setting `teams`. Default: none.
   std::string teams;
+  // Conversations not updated for this many days are deleted with everything recorded from them,
+  // at start and then hourly; 0 keeps them forever. Setting `retention_days`. Default: 180.
+  int retention_days = 180;
 };
 
 // Environment variables by name; main() passes the process environment, tests their own.

@@ -18,6 +18,18 @@ RouteTable RegisterRoutes(httplib::Server& http, const RouteContext& context) {
   using httplib::Request;
   using httplib::Response;
   RouteTable table;
+  // Registers `handler` for `method` (GET, POST or DELETE) on `pattern`, named `name`.
+  auto on = [&](const std::string& method, const std::string& pattern,
+                httplib::Server::Handler handler, const std::string& name) {
+    if (method == "POST") {
+      http.Post(pattern, std::move(handler));
+    } else if (method == "DELETE") {
+      http.Delete(pattern, std::move(handler));
+    } else {
+      http.Get(pattern, std::move(handler));
+    }
+    table.Add(method, pattern, name);
+  };
   // Operations routes: no limit, so that probes and scrapes always get through.
   auto ops_get = [&](const std::string& name, const std::string& pattern,
                      httplib::Server::Handler handler) {
@@ -52,12 +64,7 @@ RouteTable RegisterRoutes(httplib::Server& http, const RouteContext& context) {
       if (!Authenticate(req, res, auth != nullptr ? *auth : kNoTokens, Role::kAdmin)) return;
       handler(req, res);
     };
-    if (method == "POST") {
-      http.Post(pattern, std::move(guarded));
-    } else {
-      http.Get(pattern, std::move(guarded));
-    }
-    table.Add(method, pattern, name);
+    on(method, pattern, std::move(guarded), name);
   };
   // The bot's public POST routes: charged to the client's token bucket like public_get.
   auto public_post = [&](const std::string& name, const std::string& pattern,
@@ -86,12 +93,7 @@ RouteTable RegisterRoutes(httplib::Server& http, const RouteContext& context) {
           Authenticate(req, res, auth != nullptr ? *auth : kNoTokens, Role::kAgent);
       if (agent) handler(*agent, req, res);
     };
-    if (method == "POST") {
-      http.Post(pattern, std::move(guarded));
-    } else {
-      http.Get(pattern, std::move(guarded));
-    }
-    table.Add(method, pattern, name);
+    on(method, pattern, std::move(guarded), name);
   };
   const KnowledgeBase& kb = *context.kb;
   const Metrics& metrics = *context.metrics;
@@ -161,6 +163,17 @@ RouteTable RegisterRoutes(httplib::Server& http, const RouteContext& context) {
               });
   admin_route("GET", "/api/v1/admin/suggestions", "/api/v1/admin/suggestions",
               [chat](const Request& req, Response& res) { HandleListSuggestions(chat, req, res); });
+
+  // Privacy (docs/OPERATIONS.md): erasing a conversation or a customer's data on request.
+  Store* store = context.store;
+  admin_route("DELETE", "/api/v1/admin/conversations/{id}", R"(/api/v1/admin/conversations/([^/]+))",
+              [store](const Request& req, Response& res) {
+                HandleDeleteConversation(store, req, res);
+              });
+  admin_route("DELETE", "/api/v1/admin/customers/{customer_id}",
+              R"(/api/v1/admin/customers/([^/]+))", [store](const Request& req, Response& res) {
+                HandleDeleteCustomer(store, req, res);
+              });
 
   return table;
 }

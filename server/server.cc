@@ -200,6 +200,7 @@ ServerOptions MakeServerOptions(const ServerConfig& config) {
   options.index_dir = config.index_dir;
   options.db_path = config.db_path;
   options.integration_token = config.integration_token;
+  options.retention_days = config.retention_days;
   if (auto teams = ParseTeamMap(config.teams); teams.ok()) options.chat.teams = *teams;
   if (auto tokens = ParseAgentTokens(config.agent_tokens); tokens.ok()) options.auth.agent_tokens = *tokens;
   return options;
@@ -241,6 +242,8 @@ Status Server::Start() {
     if (!store.ok()) return store.status();
     store_ = std::move(store).value();
     chat_ = std::make_unique<ChatService>(kb_, *store_, options_.chat);
+    // Before serving: data past its retention is never shown again once the server is up.
+    if (options_.retention_days > 0) PurgeExpired();
   }
   routes_ = RegisterRoutes(http_, RouteContext{.kb = &kb_,
                                                .metrics = &metrics_,
@@ -249,6 +252,7 @@ Status Server::Start() {
                                                .auth = &options_.auth,
                                                .reindexer = &reindexer_,
                                                .chat = chat_.get(),
+                                               .store = store_.get(),
                                                .integration_token = options_.integration_token});
   InstallCommonHandlers(http_, routes_, options_.payload_max_bytes, options_.cors_origins);
   // Called after each response is written, on the worker that served it.
@@ -292,6 +296,9 @@ Status Server::Start() {
   }
 
   if (options_.reload_interval_ms > 0) reload_thread_ = std::thread([this] { ReloadLoop(); });
+  if (store_ && options_.retention_days > 0 && options_.retention_interval_ms > 0) {
+    retention_thread_ = std::thread([this] { RetentionLoop(); });
+  }
   KEFU_LOG(kInfo, "server") << "serving address=" << FormatHostPort(options_.host, port_)
                             << " threads=" << threads << " backlog=" << http_.ListenBacklog()
                             << " rate_limit=" << options_.rate_limit_per_second
@@ -314,6 +321,7 @@ void Server::Stop() {
   const bool was_listening = listen_thread_.joinable();
   if (listen_thread_.joinable()) listen_thread_.join();
   if (reload_thread_.joinable()) reload_thread_.join();
+  if (retention_thread_.joinable()) retention_thread_.join();
   if (was_listening) {
     KEFU_LOG(kInfo, "server") << "stopped";
   }
@@ -334,6 +342,38 @@ void Server::ReloadLoop() {
     last_error = status.ok() ? std::string() : status.ToString();
     lock.lock();
   }
+}
+
+void Server::RetentionLoop() {
+  const auto interval = std::chrono::milliseconds(options_.retention_interval_ms);
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
+    lock.unlock();
+    PurgeExpired();
+    lock.lock();
+  }
+}
+
+void Server::PurgeExpired() {
+  constexpr int64_t kMsPerDay = 24 * 60 * 60 * 1000;
+  const int64_t now_ms =
+      options_.chat.now_ms ? options_.chat.now_ms()
+                           : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+  const int64_t cutoff_ms = now_ms - options_.retention_days * kMsPerDay;
+  Result<DeletedCounts> deleted = store_->DeleteConversationsUpdatedBefore(cutoff_ms);
+  if (!deleted.ok()) {
+    // Tried again at the next interval; the data is not served any longer than it was.
+    KEFU_LOG(kWarn, "retention") << "purge failed error=" << deleted.status().ToString();
+    return;
+  }
+  if (deleted->conversations == 0) return;
+  KEFU_LOG(kInfo, "retention") << "purged older_than_days=" << options_.retention_days
+                               << " conversations=" << deleted->conversations
+                               << " turns=" << deleted->turns << " handoffs=" << deleted->handoffs
+                               << " feedback=" << deleted->feedback
+                               << " suggestions=" << deleted->suggestions;
 }
 
 }  // namespace kefu::server

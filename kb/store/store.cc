@@ -322,6 +322,51 @@ struct Store::Impl {
     return Status::Internal("no next turn number");
   }
 
+  // Deletes the conversations `select_ids` (a SELECT of conversation ids with ?1 bound to `key`)
+  // and everything recorded from them; the caller holds the transaction. The ids are collected
+  // first so that every table is cleared for the same conversations, whatever the condition reads.
+  template <typename Key>
+  Status DeleteConversations(const char* select_ids, const Key& key, DeletedCounts* counts) {
+    KEFU_RETURN_IF_ERROR(Exec("CREATE TEMP TABLE IF NOT EXISTS doomed (id TEXT PRIMARY KEY)"));
+    KEFU_RETURN_IF_ERROR(Exec("DELETE FROM temp.doomed"));
+    {
+      const std::string sql = std::string("INSERT OR IGNORE INTO temp.doomed ") + select_ids;
+      Stmt s(db, sql.c_str());
+      s.Bind(1, key);
+      KEFU_RETURN_IF_ERROR(s.Run());
+    }
+    // Suggestions before hand-offs: they are found through them.
+    const std::pair<const char*, int64_t*> deletes[] = {
+        {"DELETE FROM suggestions WHERE handoff_id IN (SELECT id FROM handoffs WHERE "
+         "conversation_id IN (SELECT id FROM temp.doomed))",
+         &counts->suggestions},
+        {"DELETE FROM feedback WHERE conversation_id IN (SELECT id FROM temp.doomed)",
+         &counts->feedback},
+        {"DELETE FROM handoffs WHERE conversation_id IN (SELECT id FROM temp.doomed)",
+         &counts->handoffs},
+        {"DELETE FROM turns WHERE conversation_id IN (SELECT id FROM temp.doomed)",
+         &counts->turns},
+        {"DELETE FROM conversations WHERE id IN (SELECT id FROM temp.doomed)",
+         &counts->conversations},
+    };
+    for (const auto& [sql, count] : deletes) {
+      Stmt s(db, sql);
+      KEFU_RETURN_IF_ERROR(s.Run());
+      *count = sqlite3_changes(db);
+    }
+    return Exec("DELETE FROM temp.doomed");
+  }
+
+  template <typename Key>
+  Result<DeletedCounts> DeleteInTransaction(const char* select_ids, const Key& key) {
+    std::lock_guard<std::mutex> lock(mu);
+    DeletedCounts counts;
+    Status status =
+        InTransaction([&]() -> Status { return DeleteConversations(select_ids, key, &counts); });
+    if (!status.ok()) return status;
+    return counts;
+  }
+
   Status SetConversationStatus(std::string_view id, ConversationStatus status, int64_t now_ms) {
     Stmt s(db, "UPDATE conversations SET status = ?, updated_ms = ? WHERE id = ?");
     s.Bind(1, ConversationStatusName(status)).Bind(2, now_ms).Bind(3, id);
@@ -360,6 +405,8 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   KEFU_RETURN_IF_ERROR(impl->Exec("PRAGMA journal_mode = WAL"));
   KEFU_RETURN_IF_ERROR(impl->Exec("PRAGMA synchronous = NORMAL"));
   KEFU_RETURN_IF_ERROR(impl->Exec("PRAGMA foreign_keys = ON"));
+  // Deleted customer data is overwritten, not left readable in free pages of the file.
+  KEFU_RETURN_IF_ERROR(impl->Exec("PRAGMA secure_delete = ON"));
   if (Status s = impl->Migrate(); !s.ok()) {
     if (s.code() == StatusCode::kInternal) {
       return Status::DataLoss(options.path + " is not a usable Kefu database: " + s.message());
@@ -688,6 +735,26 @@ Result<std::vector<Suggestion>> Store::ListSuggestions(int limit) {
   }
   KEFU_RETURN_IF_ERROR(s.status());
   return out;
+}
+
+Result<DeletedCounts> Store::DeleteConversation(std::string_view id) {
+  Result<DeletedCounts> counts =
+      impl_->DeleteInTransaction("SELECT id FROM conversations WHERE id = ?1", id);
+  if (counts.ok() && counts->conversations == 0) return Status::NotFound("no such conversation");
+  return counts;
+}
+
+Result<DeletedCounts> Store::DeleteCustomer(std::string_view customer_id) {
+  if (customer_id.empty()) return Status::InvalidArgument("the customer id is empty");
+  return impl_->DeleteInTransaction(
+      "SELECT id FROM conversations WHERE customer_id = ?1 "
+      "UNION SELECT conversation_id FROM handoffs WHERE customer_id = ?1",
+      customer_id);
+}
+
+Result<DeletedCounts> Store::DeleteConversationsUpdatedBefore(int64_t cutoff_ms) {
+  return impl_->DeleteInTransaction("SELECT id FROM conversations WHERE updated_ms < ?1",
+                                    cutoff_ms);
 }
 
 namespace {

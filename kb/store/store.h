@@ -100,6 +100,15 @@ struct QueuePosition {
   int ahead = 0;  // open hand-offs of the same team served before it
 };
 
+// What a deletion removed (Store::DeleteConversation() and friends).
+struct DeletedCounts {
+  int64_t conversations = 0;
+  int64_t turns = 0;
+  int64_t handoffs = 0;
+  int64_t feedback = 0;     // feedback given in the conversations
+  int64_t suggestions = 0;  // suggestions agents made from their hand-offs
+};
+
 // What one customer message produced, written in one transaction.
 struct Exchange {
   // With an empty id a new conversation is created (its id is returned); otherwise the stored one
@@ -157,6 +166,19 @@ class Store {
   Result<std::vector<Feedback>> ListFeedback(std::string_view conversation_id);
   // Newest first, at most `limit`.
   Result<std::vector<Suggestion>> ListSuggestions(int limit);
+
+  // Erasing customer data. Each deletes the conversations it names together with everything
+  // recorded from them — their turns, hand-offs, feedback and the suggestions made from those
+  // hand-offs — in one transaction: all of it or, on an error, none. Deleted content is overwritten
+  // in the file (secure_delete). Feedback on searches (search_id) names no conversation and stays.
+  //
+  // The conversation `id`. kNotFound for an unknown id.
+  Result<DeletedCounts> DeleteConversation(std::string_view id);
+  // Every conversation of the customer `customer_id` (as a trusted integration set it on the
+  // conversation or one of its hand-offs); zero counts when there is none. kInvalidArgument for "".
+  Result<DeletedCounts> DeleteCustomer(std::string_view customer_id);
+  // Every conversation whose updated_ms is before `cutoff_ms` (the retention purge).
+  Result<DeletedCounts> DeleteConversationsUpdatedBefore(int64_t cutoff_ms);
 
  private:
   struct Impl;

@@ -30,6 +30,19 @@ TEST(ServerConfig, DefaultsMatchTheDocumentedOnes) {
   EXPECT_TRUE(cmd.config.trusted_proxies.empty());
   EXPECT_TRUE(cmd.config.cors_origins.empty());
   EXPECT_EQ(cmd.config.listen_backlog, 1024);
+  EXPECT_EQ(cmd.config.retention_days, 180);
+}
+
+TEST(ServerConfig, RetentionDaysIsOneSettingInEverySourceAndZeroMeansForever) {
+  EXPECT_EQ(ParseCommandLine({"--retention-days", "30"}).config.retention_days, 30);
+  EXPECT_EQ(ParseCommandLine({}, {{"KEFU_RETENTION_DAYS", "0"}}).config.retention_days, 0);
+  EXPECT_TRUE(ParseCommandLine({"--retention-days=0"}).errors.empty());
+  for (const char* bad : {"-1", "36501", "soon"}) {
+    CommandLine cmd = ParseCommandLine({"--retention-days", bad});
+    ASSERT_EQ(cmd.errors.size(), 1u) << bad;
+    EXPECT_NE(cmd.errors[0].find("--retention-days"), std::string::npos) << cmd.errors[0];
+  }
+  EXPECT_NE(Usage().find("--retention-days DAYS"), std::string::npos);
 }
 
 TEST(ServerConfig, ParsesEveryFlagInBothSpellings) {

@@ -295,6 +295,16 @@ ContentFacts ScanContent(const std::string& content_dir) {
   return facts;
 }
 
+ServerOptions LoopbackServerOptions() {
+  ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.threads = 4;
+  options.reload_interval_ms = 0;
+  options.rate_limit_per_second = 0;
+  return options;
+}
+
 std::string WithQuery(const std::string& path,
                       const std::vector<std::pair<std::string, std::string>>& params) {
   auto encode = [](const std::string& s) {

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "server/server.h"
+
 namespace kefu::server::testing {
 
 // KEFU_SOURCE_DIR/content.
@@ -76,6 +78,10 @@ const TestIndex& SharedIndex();
 // Runs `kefu-indexer build` again into `index_dir` (a new generation); the indexer's output on
 // failure.
 std::optional<std::string> RebuildIndex(const std::string& index_dir);
+
+// Options of an in-process test server: 127.0.0.1 port 0, 4 workers, no index polling, no rate
+// limit; the rest at their defaults.
+ServerOptions LoopbackServerOptions();
 
 // One Markdown entry of content/, read with yaml-cpp independently of kb's loader.
 struct ScannedEntry {
