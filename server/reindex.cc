@@ -144,6 +144,11 @@ void Reindexer::Finish(ReindexJob result) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     result.started = job_.started;
+  }
+  // Before the job is shown finished, so that whoever sees it finished sees it counted too.
+  if (options_.on_finish) options_.on_finish(result);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
     job_ = std::move(result);
     if (job_.state == ReindexState::kSucceeded) {
       KEFU_LOG(kInfo, "reindex") << "succeeded job=" << job_.job_id

@@ -23,6 +23,8 @@
 
 namespace kefu::server {
 
+struct ReindexJob;
+
 struct ReindexOptions {
   // Content directory to build from (setting `content`). "": reindexing from the server is off and
   // Start() answers kFailedPrecondition. Default: "".
@@ -33,6 +35,9 @@ struct ReindexOptions {
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
   };
+  // Called with every finished job (state, started and finished set) on the job's thread, just
+  // before Current() shows it: metrics. Default: none.
+  std::function<void(const ReindexJob&)> on_finish;
 };
 
 enum class ReindexState { kIdle, kRunning, kSucceeded, kFailed };

@@ -97,14 +97,15 @@ RouteTable RegisterRoutes(httplib::Server& http, const RouteContext& context) {
   };
   const KnowledgeBase& kb = *context.kb;
   const Metrics& metrics = *context.metrics;
+  Store* store = context.store;
 
   // Operations.
   ops_get("/healthz", "/healthz",
           [](const Request& req, Response& res) { HandleHealthz(req, res); });
   ops_get("/readyz", "/readyz",
           [&kb](const Request& req, Response& res) { HandleReadyz(kb, req, res); });
-  ops_get("/metrics", "/metrics", [&kb, &metrics](const Request& req, Response& res) {
-    HandleMetrics(kb, metrics, req, res);
+  ops_get("/metrics", "/metrics", [&kb, &metrics, store](const Request& req, Response& res) {
+    HandleMetrics(kb, metrics, store, req, res);
   });
 
   // Public API (audience public; no authentication; rate limited per client).
@@ -165,7 +166,6 @@ RouteTable RegisterRoutes(httplib::Server& http, const RouteContext& context) {
               [chat](const Request& req, Response& res) { HandleListSuggestions(chat, req, res); });
 
   // Privacy (docs/OPERATIONS.md): erasing a conversation or a customer's data on request.
-  Store* store = context.store;
   admin_route("DELETE", "/api/v1/admin/conversations/{id}", R"(/api/v1/admin/conversations/([^/]+))",
               [store](const Request& req, Response& res) {
                 HandleDeleteConversation(store, req, res);

@@ -213,7 +213,10 @@ Server::Server(KnowledgeBase& kb, ServerOptions options)
                                        .burst = options_.rate_burst,
                                        .max_clients = options_.rate_limit_max_clients}),
       reindexer_(&kb_, ReindexOptions{.content_dir = options_.content_dir,
-                                      .index_dir = options_.index_dir}) {}
+                                      .index_dir = options_.index_dir,
+                                      .on_finish = [this](const ReindexJob& job) {
+                                        RecordReindex(job);
+                                      }}) {}
 
 Server::~Server() { Stop(); }
 
@@ -259,6 +262,7 @@ Status Server::Start() {
   http_.set_logger([this](const Request& req, const Response& res) {
     const AccessRecord record = EndRequest(req, res, std::chrono::steady_clock::now());
     metrics_.RecordRequest(record.route, record.status, record.latency_ms / 1000);
+    if (!record.decision.empty()) metrics_.RecordChatReply(record.decision, record.reason);
     LogRaw(LogLevel::kInfo, FormatAccessRecord(record));
   });
 
@@ -342,6 +346,13 @@ void Server::ReloadLoop() {
     last_error = status.ok() ? std::string() : status.ToString();
     lock.lock();
   }
+}
+
+void Server::RecordReindex(const ReindexJob& job) {
+  const double seconds = job.started && job.finished
+                             ? std::chrono::duration<double>(*job.finished - *job.started).count()
+                             : 0;
+  metrics_.RecordReindex(ReindexStateName(job.state), seconds);
 }
 
 void Server::RetentionLoop() {

@@ -123,6 +123,8 @@ class Server {
 
  private:
   void ReloadLoop();
+  // Counts a finished reindex job in metrics_ (the Reindexer's on_finish).
+  void RecordReindex(const ReindexJob& job);
   void RetentionLoop();
   // Deletes the conversations past options_.retention_days once, and logs what went.
   void PurgeExpired();

@@ -579,6 +579,16 @@ Result<QueuePosition> Store::PositionOf(const Handoff& h) {
   return position;
 }
 
+Result<int64_t> Store::CountHandoffs(HandoffStatus status) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Stmt s(impl_->db, "SELECT COUNT(*) FROM handoffs WHERE status = ?");
+  s.Bind(1, HandoffStatusName(status));
+  int64_t count = 0;
+  if (s.Step()) count = s.Int(0);
+  KEFU_RETURN_IF_ERROR(s.status());
+  return count;
+}
+
 Result<Handoff> Store::ClaimHandoff(int64_t id, std::string_view agent, int64_t now_ms) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   Handoff claimed;

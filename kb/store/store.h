@@ -150,6 +150,8 @@ class Store {
   // (oldest first), then id.
   Result<std::vector<Handoff>> ListHandoffs(HandoffStatus status, std::string_view team);
   Result<QueuePosition> PositionOf(const Handoff& handoff);
+  // How many hand-offs have `status`, in every team.
+  Result<int64_t> CountHandoffs(HandoffStatus status);
   // open -> claimed by `agent`. kNotFound; kFailedPrecondition when it is not open.
   Result<Handoff> ClaimHandoff(int64_t id, std::string_view agent, int64_t now_ms);
   // open|claimed -> resolved, and the conversation closed; with `suggest_entry_id` the hand-off's

@@ -355,6 +355,14 @@ TEST_F(ReindexFixture, AChangeThatBreaksAGoldenQuestionIsRefusedUnlessForced) {
   EXPECT_TRUE(forced.json["golden_regressions"].empty()) << forced.body;
   EXPECT_EQ(GetJson(*client, "/readyz").json["generation"], forced.json["generation"]);
   EXPECT_FALSE(Contains(SearchIds(*client, kGoldenQuery), kGoldenAnswer));
+
+  // Both jobs are counted by outcome, and timed, by the time their status says they finished.
+  const std::string metrics = GetJson(*client, "/metrics").body;
+  EXPECT_EQ(Sample(metrics, R"(kefu_reindex_jobs_total{outcome="failed"})"), 1) << metrics;
+  EXPECT_EQ(Sample(metrics, R"(kefu_reindex_jobs_total{outcome="succeeded"})"), 1) << metrics;
+  EXPECT_EQ(Sample(metrics, "kefu_reindex_duration_seconds_count"), 2) << metrics;
+  EXPECT_EQ(Sample(metrics, R"(kefu_reindex_duration_seconds_bucket{le="+Inf"})"), 2) << metrics;
+  EXPECT_GE(Sample(metrics, "kefu_reindex_duration_seconds_sum"), 0) << metrics;
 }
 
 // Stops and joins the client threads however the test ends.
