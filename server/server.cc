@@ -375,7 +375,7 @@ void Server::PurgeExpired() {
   const int64_t cutoff_ms = now_ms - options_.retention_days * kMsPerDay;
   Result<DeletedCounts> deleted = store_->DeleteConversationsUpdatedBefore(cutoff_ms);
   if (!deleted.ok()) {
-    // Tried again at the next interval; the data is not served any longer than it was.
+    // Tried again at the next interval.
     KEFU_LOG(kWarn, "retention") << "purge failed error=" << deleted.status().ToString();
     return;
   }

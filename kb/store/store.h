@@ -2,7 +2,8 @@
 // agents, feedback and editors' suggestions. WAL with synchronous=NORMAL: a transaction that has
 // returned survives a crash of the process (SIGKILL); the last ones may be lost on power loss. The
 // schema is versioned in `schema_version` and migrated forward on Open(). Every statement is a
-// prepared statement with bound values.
+// prepared statement with bound values. Also here: erasing a conversation or a customer's data
+// (privacy requests, retention) and BackupDatabase(), a consistent copy of a file in use.
 // Thread-safe: one connection behind a mutex; every method is one transaction.
 #pragma once
 
