@@ -1,8 +1,8 @@
 // Golden questions on the serving and the new generation, side by side.
 #include "kb/golden_guard.h"
 
-#include <filesystem>
 #include <algorithm>
+#include <filesystem>
 
 namespace kefu {
 namespace {
@@ -26,8 +26,13 @@ bool IsRelevant(const GoldenQuestion& g, const std::string& id) {
 
 std::function<Status(const std::string&)> GoldenGuard(const std::string& index_dir,
                                                        std::vector<GoldenQuestion> golden,
-                                                       const KnowledgeBaseOptions& options) {
-  return [index_dir, golden = std::move(golden), options](const std::string& gen_dir) -> Status {
+                                                       const KnowledgeBaseOptions& options,
+                                                       std::vector<GoldenRegression>* regressions) {
+  return [index_dir, golden = std::move(golden), options,
+          regressions](const std::string& gen_dir) -> Status {
+    // Cleared first, so that a caller never reads a previous build's list.
+    if (regressions != nullptr) regressions->clear();
+    if (golden.empty()) return Status::Ok();  // nothing to compare: skip opening both generations
     KnowledgeBaseOptions serving_options = options;
     serving_options.index_dir = index_dir;
     serving_options.generation.clear();
@@ -41,23 +46,25 @@ std::function<Status(const std::string&)> GoldenGuard(const std::string& index_d
     auto fresh = KnowledgeBase::Open(fresh_options);
     if (!fresh.ok()) return fresh.status();
 
-    std::string regressions;
-    int count = 0;
+    std::vector<GoldenRegression> found;
+    std::string listed;
     for (const GoldenQuestion& g : golden) {
       auto before = TopAnswer(**serving, g);
       if (!before.ok() || !IsRelevant(g, *before)) continue;
       auto after = TopAnswer(**fresh, g);
       if (!after.ok()) return after.status();
       if (IsRelevant(g, *after)) continue;
-      ++count;
-      regressions += "\n  golden.jsonl:" + std::to_string(g.line) + " '" + g.query + "' would answer " +
-                     (after->empty() ? std::string("nothing") : *after) + " instead of " + *before;
+      found.push_back({.line = g.line, .query = g.query, .answer = *before, .would_answer = *after});
+      listed += "\n  golden.jsonl:" + std::to_string(g.line) + " '" + g.query + "' would answer " +
+                (after->empty() ? std::string("nothing") : *after) + " instead of " + *before;
     }
-    if (count == 0) return Status::Ok();
+    if (found.empty()) return Status::Ok();
+    const size_t count = found.size();
+    if (regressions != nullptr) *regressions = std::move(found);
     return Status::FailedPrecondition(std::to_string(count) +
                                       " golden questions answered right now would turn wrong; the index was "
                                       "not switched (publish anyway with --force):" +
-                                      regressions);
+                                      listed);
   };
 }
 

@@ -9,12 +9,11 @@
 namespace kefu::server {
 namespace {
 
+// The record being gathered: the route and outcome fields filled as the request goes.
 struct Pending {
   bool active = false;
   std::chrono::steady_clock::time_point start;
-  std::string route;
-  std::optional<double> confidence;
-  std::string top_entry_id;
+  AccessRecord record;
 };
 
 thread_local Pending t_pending;
@@ -35,25 +34,32 @@ void BeginRequest(std::chrono::steady_clock::time_point now) {
   t_pending.start = now;
 }
 
-void NoteRoute(std::string_view route) { t_pending.route = route; }
+void NoteRoute(std::string_view route) { t_pending.record.route = route; }
 
 void NoteSearchOutcome(double confidence, std::string_view top_entry_id) {
-  t_pending.confidence = confidence;
-  t_pending.top_entry_id = top_entry_id;
+  t_pending.record.confidence = confidence;
+  t_pending.record.top_entry_id = top_entry_id;
+}
+
+void NoteChatOutcome(std::string_view decision, std::string_view reason, double confidence,
+                     std::string_view entry_id) {
+  AccessRecord& r = t_pending.record;
+  r.decision = decision;
+  r.reason = reason;
+  r.confidence = confidence;
+  r.entry_id = entry_id;
 }
 
 AccessRecord EndRequest(const httplib::Request& req, const httplib::Response& res,
                         std::chrono::steady_clock::time_point now) {
   AccessRecord record;
+  if (t_pending.active) {
+    record = std::move(t_pending.record);
+    record.latency_ms = std::chrono::duration<double, std::milli>(now - t_pending.start).count();
+  }
   record.request_id = RequestIdOf(res);
   record.method = MethodLabel(req.method);
   record.status = res.status;
-  if (t_pending.active) {
-    record.latency_ms = std::chrono::duration<double, std::milli>(now - t_pending.start).count();
-    record.route = t_pending.route;
-    record.confidence = t_pending.confidence;
-    record.top_entry_id = std::move(t_pending.top_entry_id);
-  }
   if (record.route.empty()) record.route = kUnmatchedRoute;
   t_pending = Pending{};
   return record;
@@ -67,7 +73,12 @@ std::string FormatAccessRecord(const AccessRecord& record) {
       {"status", record.status},
       {"latency_ms", std::round(record.latency_ms * 1000) / 1000},
   };
-  if (record.confidence) {
+  if (!record.decision.empty()) {
+    line["decision"] = record.decision;
+    line["reason"] = record.reason;
+    line["confidence"] = record.confidence.value_or(0);
+    line["entry_id"] = record.entry_id;
+  } else if (record.confidence) {
     line["confidence"] = *record.confidence;
     line["top_entry_id"] = record.top_entry_id;
   }

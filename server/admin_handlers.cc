@@ -2,10 +2,14 @@
 #include "server/admin_handlers.h"
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 
+#include "kb/log.h"
 #include "server/api_types.h"
 #include "server/http_errors.h"
+#include "server/request_checks.h"
 
 namespace kefu::server {
 namespace {
@@ -46,6 +50,36 @@ bool ParseReindexBody(const httplib::Request& req, httplib::Response& res, bool*
   return true;
 }
 
+constexpr size_t kMaxIdBytes = 256;  // as the chat routes accept for ids
+
+// The {id} of the route as UTF-8 of at most kMaxIdBytes; nullopt (and 400 written) otherwise.
+std::optional<std::string> PathId(const httplib::Request& req, httplib::Response& res) {
+  std::string id = req.matches.size() > 1 ? req.matches[1].str() : std::string();
+  if (!IsValidUtf8(id) || id.size() > kMaxIdBytes) {
+    SetError(res, Status::InvalidArgument("the id must be UTF-8 of at most " +
+                                          std::to_string(kMaxIdBytes) + " bytes"));
+    return std::nullopt;
+  }
+  return id;
+}
+
+// Answers a deletion: the counts, or the store's error. Logs the counts, never the ids: they may
+// name a customer.
+void SetDeleted(httplib::Response& res, std::string_view what, const Result<DeletedCounts>& deleted) {
+  if (!deleted.ok()) return SetError(res, deleted.status());
+  KEFU_LOG(kInfo, "privacy") << "deleted " << what << " conversations=" << deleted->conversations
+                             << " turns=" << deleted->turns << " handoffs=" << deleted->handoffs
+                             << " feedback=" << deleted->feedback
+                             << " suggestions=" << deleted->suggestions;
+  SetJson(res, 200, ToJsonString(MakeDeletionResponse(*deleted)));
+}
+
+bool NoStore(const Store* store, httplib::Response& res) {
+  if (store != nullptr) return false;
+  SetError(res, Status::Unavailable("conversations are off: this server has no database (--db)"));
+  return true;
+}
+
 }  // namespace
 
 void HandleStartReindex(Reindexer& reindexer, const httplib::Request& req,
@@ -67,6 +101,20 @@ void HandleStartReindex(Reindexer& reindexer, const httplib::Request& req,
 void HandleReindexStatus(const Reindexer& reindexer, const httplib::Request&,
                          httplib::Response& res) {
   SetJson(res, 200, ToJsonString(MakeReindexStatusResponse(reindexer.Current())));
+}
+
+void HandleDeleteConversation(Store* store, const httplib::Request& req, httplib::Response& res) {
+  if (NoStore(store, res)) return;
+  std::optional<std::string> id = PathId(req, res);
+  if (!id) return;
+  SetDeleted(res, "conversation", store->DeleteConversation(*id));
+}
+
+void HandleDeleteCustomer(Store* store, const httplib::Request& req, httplib::Response& res) {
+  if (NoStore(store, res)) return;
+  std::optional<std::string> id = PathId(req, res);
+  if (!id) return;
+  SetDeleted(res, "customer", store->DeleteCustomer(*id));
 }
 
 }  // namespace kefu::server

@@ -77,9 +77,18 @@ ReindexStatusResponse MakeReindexStatusResponse(const ReindexJob& job) {
   out.entries = job.entries;
   out.errors.reserve(job.errors.size());
   for (const Diagnostic& d : job.errors) out.errors.push_back({d.path, d.line, d.message});
+  for (const GoldenRegression& g : job.golden_regressions) {
+    out.golden_regressions.push_back(
+        {.line = g.line,
+         .query = g.query,
+         .answer = g.answer,
+         .would_answer = g.would_answer.empty() ? std::nullopt : std::optional(g.would_answer)});
+  }
   out.message = job.message;
   return out;
 }
+
+DeletionResponse MakeDeletionResponse(const DeletedCounts& deleted) { return {deleted}; }
 
 void to_json(nlohmann::json& j, const SearchResultItem& v) {
   j = nlohmann::json{
@@ -123,6 +132,13 @@ void to_json(nlohmann::json& j, const ReindexError& v) {
   j = nlohmann::json{{"path", v.path}, {"line", v.line}, {"message", v.message}};
 }
 
+void to_json(nlohmann::json& j, const GoldenRegressionItem& v) {
+  j = nlohmann::json{{"line", v.line},
+                     {"query", v.query},
+                     {"answer", v.answer},
+                     {"would_answer", OrNull(v.would_answer)}};
+}
+
 void to_json(nlohmann::json& j, const ReindexStatusResponse& v) {
   j = nlohmann::json{{"state", v.state},
                      {"job_id", OrNull(v.job_id)},
@@ -131,7 +147,17 @@ void to_json(nlohmann::json& j, const ReindexStatusResponse& v) {
                      {"generation", OrNull(v.generation)},
                      {"entries", OrNull(v.entries)},
                      {"errors", v.errors},
+                     {"golden_regressions", v.golden_regressions},
                      {"message", v.message}};
+}
+
+void to_json(nlohmann::json& j, const DeletionResponse& v) {
+  j = nlohmann::json{{"deleted",
+                      {{"conversations", v.deleted.conversations},
+                       {"turns", v.deleted.turns},
+                       {"handoffs", v.deleted.handoffs},
+                       {"feedback", v.deleted.feedback},
+                       {"suggestions", v.deleted.suggestions}}}};
 }
 
 std::string ToJsonString(const SearchResponse& v) { return Dump(v); }
@@ -140,5 +166,6 @@ std::string ToJsonString(const HealthResponse& v) { return Dump(v); }
 std::string ToJsonString(const ReadyResponse& v) { return Dump(v); }
 std::string ToJsonString(const ErrorResponse& v) { return Dump(v); }
 std::string ToJsonString(const ReindexStatusResponse& v) { return Dump(v); }
+std::string ToJsonString(const DeletionResponse& v) { return Dump(v); }
 
 }  // namespace kefu::server

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kb/knowledge_base.h"
+#include "kb/store/store.h"
 #include "server/reindex.h"
 
 namespace kefu::server {
@@ -83,6 +84,14 @@ struct ReindexError {
   std::string message;
 };
 
+// GET /api/v1/admin/reindex/status: a golden question a refused build would have turned wrong.
+struct GoldenRegressionItem {
+  int line = 0;  // in golden.jsonl
+  std::string query;
+  std::string answer;                        // the right entry served now
+  std::optional<std::string> would_answer;  // the new build's first hit; null when none
+};
+
 // GET /api/v1/admin/reindex/status, and the 202 of POST /api/v1/admin/reindex. Absent values are
 // JSON null.
 struct ReindexStatusResponse {
@@ -93,12 +102,20 @@ struct ReindexStatusResponse {
   std::optional<std::string> generation;  // built, e.g. "gen-4" (succeeded)
   std::optional<int64_t> entries;         // indexed (succeeded)
   std::vector<ReindexError> errors;
+  std::vector<GoldenRegressionItem> golden_regressions;
   std::string message;
+};
+
+// DELETE /api/v1/admin/conversations/{id} and /api/v1/admin/customers/{customer_id}: what was
+// removed, {"deleted": {"conversations", "turns", "handoffs", "feedback", "suggestions"}}.
+struct DeletionResponse {
+  DeletedCounts deleted;
 };
 
 SearchResponse MakeSearchResponse(std::string_view query, const SearchResult& result);
 EntryResponse MakeEntryResponse(const EntryDetail& detail);
 ReindexStatusResponse MakeReindexStatusResponse(const ReindexJob& job);
+DeletionResponse MakeDeletionResponse(const DeletedCounts& deleted);
 
 void to_json(nlohmann::json& j, const SearchResultItem& v);
 void to_json(nlohmann::json& j, const SearchResponse& v);
@@ -108,7 +125,9 @@ void to_json(nlohmann::json& j, const HealthResponse& v);
 void to_json(nlohmann::json& j, const ReadyResponse& v);
 void to_json(nlohmann::json& j, const ErrorResponse& v);
 void to_json(nlohmann::json& j, const ReindexError& v);
+void to_json(nlohmann::json& j, const GoldenRegressionItem& v);
 void to_json(nlohmann::json& j, const ReindexStatusResponse& v);
+void to_json(nlohmann::json& j, const DeletionResponse& v);
 
 // Serialise a response. Invalid UTF-8 (which the handlers reject anyway) is replaced, never thrown
 // on.
@@ -118,5 +137,6 @@ std::string ToJsonString(const HealthResponse& v);
 std::string ToJsonString(const ReadyResponse& v);
 std::string ToJsonString(const ErrorResponse& v);
 std::string ToJsonString(const ReindexStatusResponse& v);
+std::string ToJsonString(const DeletionResponse& v);
 
 }  // namespace kefu::server

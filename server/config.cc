@@ -27,6 +27,7 @@ constexpr int kMaxWebhookAttempts = 100;
 constexpr int kMaxWebhookBackoffMs = 24 * 60 * 60 * 1000;
 constexpr int kMinWebhookTimeoutMs = 100;
 constexpr int kMaxWebhookTimeoutMs = 600000;
+constexpr int kMaxRetentionDays = 36500;  // a hundred years: beyond, say 0 (forever)
 constexpr char kMask[] = "***";
 
 // Joins message parts. (Also sidesteps g++ 12's false -Wrestrict on `"literal" +
@@ -251,6 +252,10 @@ const std::vector<Setting>& Settings() {
       {"handoff_webhook_timeout_ms", "MS", "limit on connecting, sending and receiving per attempt",
        IntSetting(&ServerConfig::handoff_webhook_timeout_ms),
        [](const ServerConfig& c) { return std::to_string(c.handoff_webhook_timeout_ms); }},
+      {"retention_days", "DAYS",
+       "delete conversations not updated for this many days (hourly); 0 keeps them forever",
+       IntSetting(&ServerConfig::retention_days),
+       [](const ServerConfig& c) { return std::to_string(c.retention_days); }},
   };
   return settings;
 }
@@ -352,7 +357,13 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args, const Environ
       continue;
     }
     if (arg.substr(0, 2) != "--") {
-      flags.push_back({.error = Cat({"unexpected argument '", arg, "'"})});
+      if (out.command.empty() && arg == "backup") {
+        out.command = arg;
+      } else if (out.command == "backup" && out.backup_file.empty()) {
+        out.backup_file = arg;
+      } else {
+        flags.push_back({.error = Cat({"unexpected argument '", arg, "'"})});
+      }
       continue;
     }
     std::string_view name = arg;
@@ -382,6 +393,9 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args, const Environ
     }
   }
 
+  if (out.command == "backup" && out.backup_file.empty()) {
+    out.errors.push_back("backup needs the FILE to write the copy to");
+  }
   if (!out.config_file.empty()) ApplyFile(out.config_file, &out);
   for (const Setting& setting : Settings()) {
     const std::string name = EnvName(setting.name);
@@ -445,6 +459,10 @@ std::vector<std::string> Validate(const ServerConfig& config) {
              std::max(config.handoff_webhook_backoff_ms, 1), kMaxWebhookBackoffMs, &problems);
   CheckRange("--handoff-webhook-timeout-ms", config.handoff_webhook_timeout_ms,
              kMinWebhookTimeoutMs, kMaxWebhookTimeoutMs, &problems);
+  if (config.retention_days < 0 || config.retention_days > kMaxRetentionDays) {
+    problems.push_back(Cat({"--retention-days must be in 0..", std::to_string(kMaxRetentionDays),
+                            " (0 keeps conversations forever)"}));
+  }
   for (const std::string& origin : config.cors_origins) {
     // An origin is what browsers send: scheme://host[:port], no path. "*" would defeat the list.
     const bool has_scheme = origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;
@@ -532,9 +550,12 @@ std::string FormatEffectiveConfig(const ServerConfig& config) {
 std::string Usage() {
   const ServerConfig defaults;
   std::ostringstream out;
-  out << "usage: kefu-server [--config FILE] [--SETTING VALUE ...] [--help]\n\n"
+  out << "usage: kefu-server [--config FILE] [--SETTING VALUE ...] [--help]\n"
+      << "       kefu-server backup FILE [--config FILE] [--SETTING VALUE ...]\n\n"
       << "Serves the Kefu knowledge base over HTTP. Prints 'listening on http://HOST:PORT' when\n"
       << "ready and stops gracefully on SIGTERM or SIGINT.\n\n"
+      << "'backup FILE' copies the database (setting db) to FILE with SQLite's online backup,\n"
+      << "while a server keeps using it, and exits; FILE is replaced only by a whole copy.\n\n"
       << "Each setting is read from, lowest precedence first: its default, the YAML file given by\n"
       << "--config FILE (or KEFU_CONFIG), the environment, the command line. One name each way:\n"
       << "flag --foo-bar VALUE (or --foo-bar=VALUE) = file key foo_bar = variable KEFU_FOO_BAR.\n"

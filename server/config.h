@@ -90,15 +90,21 @@ struct ServerConfig {
   // Limit on connecting, sending and receiving per attempt, 100..600000 ms. Setting
   // `handoff_webhook_timeout_ms`. Default: 10000.
   int handoff_webhook_timeout_ms = 10000;
+  // Conversations not updated for this many days are deleted with everything recorded from them,
+  // at start and then hourly; 0 keeps them forever. Setting `retention_days`. Default: 180.
+  int retention_days = 180;
 };
 
 // Environment variables by name; main() passes the process environment, tests their own.
 using Environment = std::map<std::string, std::string>;
 
-// The outcome of reading the configuration: the config, whether --help was asked, and every
-// problem found.
+// The outcome of reading the configuration: the config, the command, whether --help was asked,
+// and every problem found.
 struct CommandLine {
   ServerConfig config;
+  // "" serves; "backup" copies the database `db` to `backup_file` (`kefu-server backup FILE`).
+  std::string command;
+  std::string backup_file;
   bool help = false;
   std::string config_file;          // --config / KEFU_CONFIG, "" when none
   std::vector<std::string> errors;  // one plain message per problem, all of them
@@ -106,7 +112,7 @@ struct CommandLine {
 
 // Reads `--config FILE` (or KEFU_CONFIG), then the KEFU_* variables of `env`, then `args` (argv
 // without the program name) over the defaults, and validates the result. Flags are `--flag
-// VALUE` or `--flag=VALUE`. KEFU_* variables that name no setting are ignored (other tools share
+// VALUE` or `--flag=VALUE`; the only words besides flags are `backup FILE`. KEFU_* variables that name no setting are ignored (other tools share
 // the prefix); unknown file keys and flags are errors.
 CommandLine ParseCommandLine(const std::vector<std::string>& args, const Environment& env = {});
 

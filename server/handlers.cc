@@ -102,10 +102,17 @@ void HandleReadyz(const KnowledgeBase& kb, const httplib::Request& /*req*/,
   SetJson(res, ToJsonString(ready));
 }
 
-void HandleMetrics(const KnowledgeBase& kb, const Metrics& metrics, const httplib::Request& /*req*/,
-                   httplib::Response& res) {
+void HandleMetrics(const KnowledgeBase& kb, const Metrics& metrics, Store* store,
+                   const httplib::Request& /*req*/, httplib::Response& res) {
+  std::optional<int64_t> handoffs_open;
+  if (store != nullptr) {
+    // A failed count leaves the gauge out rather than failing the scrape: the rest is still true.
+    if (Result<int64_t> open = store->CountHandoffs(HandoffStatus::kOpen); open.ok()) {
+      handoffs_open = *open;
+    }
+  }
   res.status = 200;
-  res.set_content(metrics.Render(kb.generation(), kb.entry_count()),
+  res.set_content(metrics.Render(kb.generation(), kb.entry_count(), handoffs_open),
                   "text/plain; version=0.0.4; charset=utf-8");
 }
 

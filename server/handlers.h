@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include "kb/knowledge_base.h"
+#include "kb/store/store.h"
 #include "server/metrics.h"
 
 namespace kefu::server {
@@ -28,8 +29,9 @@ void HandleHealthz(const httplib::Request& req, httplib::Response& res);
 // GET /readyz: an index is open; reports its generation and entry count.
 void HandleReadyz(const KnowledgeBase& kb, const httplib::Request& req, httplib::Response& res);
 
-// GET /metrics: `metrics` and the served index's gauges in the Prometheus text format.
-void HandleMetrics(const KnowledgeBase& kb, const Metrics& metrics, const httplib::Request& req,
-                   httplib::Response& res);
+// GET /metrics: `metrics`, the served index's gauges and, when there is a `store` (may be null),
+// the open hand-offs, in the Prometheus text format.
+void HandleMetrics(const KnowledgeBase& kb, const Metrics& metrics, Store* store,
+                   const httplib::Request& req, httplib::Response& res);
 
 }  // namespace kefu::server

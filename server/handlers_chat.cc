@@ -10,6 +10,7 @@
 #include <optional>
 #include <string_view>
 
+#include "server/access_log.h"
 #include "server/auth.h"
 #include "server/http_errors.h"
 #include "server/request_checks.h"
@@ -203,6 +204,8 @@ void HandleChat(ChatService* chat, const std::string& integration_token, const A
 
   Result<ChatResponse> response = chat->Chat(request);
   if (!response.ok()) return SetServiceError(res, response.status());
+  const ChatReply& reply = response->reply;
+  NoteChatOutcome(reply.type, reply.reason, reply.confidence, reply.entry_id.value_or(""));
   SetJsonBody(res, ToChatJson(*response));
 }
 

@@ -1,5 +1,6 @@
 // kefu-server: config file, environment and argv -> config -> open the knowledge base -> serve
-// until SIGTERM/SIGINT, then drain. Exit status: 0 stopped cleanly, 1 failure, 2 usage error.
+// until SIGTERM/SIGINT, then drain; or `backup FILE`: copy the database and exit. Exit status: 0
+// stopped cleanly (or backed up), 1 failure, 2 usage error.
 #include <pthread.h>
 
 #include <csignal>
@@ -11,6 +12,7 @@
 
 #include "kb/knowledge_base.h"
 #include "kb/log.h"
+#include "kb/store/store.h"
 #include "server/config.h"
 #include "server/server.h"
 
@@ -35,6 +37,16 @@ Environment KefuEnvironment() {
   return env;
 }
 
+// `kefu-server backup FILE`: the database of `config` copied to FILE.
+int Backup(const ServerConfig& config, const std::string& file) {
+  if (Status status = BackupDatabase(StoreOptions{.path = config.db_path}, file); !status.ok()) {
+    std::cerr << "kefu-server: backup failed: " << status.ToString() << '\n';
+    return kExitFailure;
+  }
+  std::cout << "backed up " << config.db_path << " to " << file << std::endl;
+  return kExitOk;
+}
+
 int Run(int argc, char** argv) {
   const CommandLine cmd =
       ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc), KefuEnvironment());
@@ -50,6 +62,7 @@ int Run(int argc, char** argv) {
   }
   const ServerConfig& config = cmd.config;
   SetLogLevel(config.log_level);
+  if (cmd.command == "backup") return Backup(config, cmd.backup_file);
   KEFU_LOG(kInfo, "server") << "config "
                             << (cmd.config_file.empty() ? std::string("file=none")
                                                         : "file=" + cmd.config_file)

@@ -1,4 +1,4 @@
-// Counting requests and rendering the Prometheus text format.
+// Counting requests, bot replies and reindex jobs, and rendering the Prometheus text format.
 #include "server/metrics.h"
 
 #include <sstream>
@@ -22,51 +22,111 @@ std::string EscapeLabel(std::string_view value) {
   return out;
 }
 
+// `name="value"` with the value escaped.
+std::string Label(std::string_view name, std::string_view value) {
+  return std::string(name) + "=\"" + EscapeLabel(value) + "\"";
+}
+
+void Family(std::ostream& out, std::string_view name, std::string_view type,
+            std::string_view help) {
+  out << "# HELP " << name << ' ' << help << '\n' << "# TYPE " << name << ' ' << type << '\n';
+}
+
+// One sample; `labels` are the label pairs inside the braces, "" for none. Counts are written as
+// integers, exact however large.
+template <typename T>
+void Sample(std::ostream& out, std::string_view name, std::string_view labels, T value) {
+  out << name;
+  if (!labels.empty()) out << '{' << labels << '}';
+  out << ' ' << value << '\n';
+}
+
+// The _bucket, _sum and _count samples of one histogram; `labels` as for Sample().
+void HistogramSamples(std::ostream& out, std::string_view name, const std::string& labels,
+                      std::span<const double> bounds, const std::vector<uint64_t>& buckets,
+                      uint64_t count, double sum) {
+  const std::string bucket = std::string(name) + "_bucket";
+  const std::string prefix = labels.empty() ? std::string() : labels + ",";
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    std::ostringstream le;
+    le.precision(out.precision());
+    le << bounds[i];
+    Sample(out, bucket, prefix + Label("le", le.str()), buckets[i]);
+  }
+  Sample(out, bucket, prefix + Label("le", "+Inf"), count);
+  Sample(out, std::string(name) + "_sum", labels, sum);
+  Sample(out, std::string(name) + "_count", labels, count);
+}
+
 }  // namespace
+
+void Metrics::Histogram::Observe(double seconds) {
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    if (seconds <= bounds[i]) ++buckets[i];
+  }
+  ++count;
+  sum += seconds;
+}
 
 void Metrics::RecordRequest(std::string_view route, int status, double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
   ++requests_[{std::string(route), status}];
-  Histogram& h = latency_[std::string(route)];
-  for (size_t i = 0; i < std::size(kLatencyBucketsSeconds); ++i) {
-    if (seconds <= kLatencyBucketsSeconds[i]) ++h.buckets[i];
-  }
-  ++h.count;
-  h.sum += seconds;
+  latency_.try_emplace(std::string(route), kLatencyBucketsSeconds).first->second.Observe(seconds);
 }
 
-std::string Metrics::Render(std::string_view generation, int64_t entries) const {
+void Metrics::RecordChatReply(std::string_view type, std::string_view reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++chat_replies_[{std::string(type), std::string(reason)}];
+}
+
+void Metrics::RecordReindex(std::string_view outcome, double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++reindex_jobs_[std::string(outcome)];
+  reindex_duration_.Observe(seconds);
+}
+
+std::string Metrics::Render(std::string_view generation, int64_t entries,
+                            std::optional<int64_t> handoffs_open) const {
   std::ostringstream out;
   out.precision(9);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    out << "# HELP kefu_http_requests_total HTTP requests by route pattern and status.\n"
-        << "# TYPE kefu_http_requests_total counter\n";
+    Family(out, "kefu_http_requests_total", "counter", "HTTP requests by route pattern and status.");
     for (const auto& [key, count] : requests_) {
-      out << "kefu_http_requests_total{route=\"" << EscapeLabel(key.first) << "\",status=\""
-          << key.second << "\"} " << count << '\n';
+      Sample(out, "kefu_http_requests_total",
+             Label("route", key.first) + "," + Label("status", std::to_string(key.second)),
+             count);
     }
-    out << "# HELP kefu_http_request_duration_seconds Time from routing to response written.\n"
-        << "# TYPE kefu_http_request_duration_seconds histogram\n";
+    Family(out, "kefu_http_request_duration_seconds", "histogram",
+           "Time from routing to response written.");
     for (const auto& [route, h] : latency_) {
-      const std::string label = EscapeLabel(route);
-      for (size_t i = 0; i < h.buckets.size(); ++i) {
-        out << "kefu_http_request_duration_seconds_bucket{route=\"" << label << "\",le=\""
-            << kLatencyBucketsSeconds[i] << "\"} " << h.buckets[i] << '\n';
-      }
-      out << "kefu_http_request_duration_seconds_bucket{route=\"" << label << "\",le=\"+Inf\"} "
-          << h.count << '\n'
-          << "kefu_http_request_duration_seconds_sum{route=\"" << label << "\"} " << h.sum << '\n'
-          << "kefu_http_request_duration_seconds_count{route=\"" << label << "\"} " << h.count
-          << '\n';
+      HistogramSamples(out, "kefu_http_request_duration_seconds", Label("route", route), h.bounds,
+                       h.buckets, h.count, h.sum);
     }
+    Family(out, "kefu_chat_replies_total", "counter", "Bot replies by type and reason.");
+    for (const auto& [key, count] : chat_replies_) {
+      Sample(out, "kefu_chat_replies_total",
+             Label("type", key.first) + "," + Label("reason", key.second),
+             count);
+    }
+    Family(out, "kefu_reindex_jobs_total", "counter",
+           "Finished reindex jobs (POST /api/v1/admin/reindex) by outcome.");
+    for (const auto& [outcome, count] : reindex_jobs_) {
+      Sample(out, "kefu_reindex_jobs_total", Label("outcome", outcome), count);
+    }
+    Family(out, "kefu_reindex_duration_seconds", "histogram",
+           "Time from the start of a reindex job to its outcome.");
+    const Histogram& r = reindex_duration_;
+    HistogramSamples(out, "kefu_reindex_duration_seconds", "", r.bounds, r.buckets, r.count, r.sum);
   }
-  out << "# HELP kefu_index_entries Published entries in the index generation being served.\n"
-      << "# TYPE kefu_index_entries gauge\n"
-      << "kefu_index_entries " << entries << '\n'
-      << "# HELP kefu_index_generation_info The index generation being served.\n"
-      << "# TYPE kefu_index_generation_info gauge\n"
-      << "kefu_index_generation_info{generation=\"" << EscapeLabel(generation) << "\"} 1\n";
+  if (handoffs_open) {
+    Family(out, "kefu_handoffs_open", "gauge", "Hand-offs waiting for an agent (all teams).");
+    Sample(out, "kefu_handoffs_open", "", *handoffs_open);
+  }
+  Family(out, "kefu_index_entries", "gauge", "Published entries in the index generation being served.");
+  Sample(out, "kefu_index_entries", "", entries);
+  Family(out, "kefu_index_generation_info", "gauge", "The index generation being served.");
+  Sample(out, "kefu_index_generation_info", Label("generation", generation), 1);
   return out.str();
 }
 

@@ -4,6 +4,7 @@
 #include <exception>
 #include <utility>
 
+#include "kb/content/golden.h"
 #include "kb/log.h"
 #include "kb/search/index_writer.h"
 
@@ -92,10 +93,24 @@ void Reindexer::Run(int64_t job_id, bool force) {
       job_.message = "indexing " + std::to_string(done) + " of " + std::to_string(total) +
                      " entries";
     };
+    if (!force) {
+      std::vector<Diagnostic> ignored;  // LoadContentDir() has reported them (as warnings or errors)
+      build.verify = GoldenGuard(
+          options_.index_dir,
+          ParseGolden(loaded.config.golden, options_.content_dir + "/" + kGoldenFile, &ignored),
+          KnowledgeBaseOptions{}, &result.golden_regressions);
+    }
     Result<IndexBuildStats> stats = BuildIndex(loaded.entries, build);
     if (!stats.ok()) {
       result.state = ReindexState::kFailed;
-      result.message = "the build failed; the index was not changed: " + stats.status().ToString();
+      if (!result.golden_regressions.empty()) {
+        result.message = std::to_string(result.golden_regressions.size()) +
+                         " golden question(s) answered right now would turn wrong; the index was "
+                         "not changed (reindex with {\"force\": true} to publish anyway)";
+      } else {
+        result.message =
+            "the build failed; the index was not changed: " + stats.status().ToString();
+      }
       return Finish(std::move(result));
     }
 
@@ -129,6 +144,11 @@ void Reindexer::Finish(ReindexJob result) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     result.started = job_.started;
+  }
+  // Before the job is shown finished, so that whoever sees it finished sees it counted too.
+  if (options_.on_finish) options_.on_finish(result);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
     job_ = std::move(result);
     if (job_.state == ReindexState::kSucceeded) {
       KEFU_LOG(kInfo, "reindex") << "succeeded job=" << job_.job_id
@@ -136,6 +156,7 @@ void Reindexer::Finish(ReindexJob result) {
                                  << " entries=" << job_.entries.value_or(0);
     } else {
       KEFU_LOG(kWarn, "reindex") << "failed job=" << job_.job_id << " errors=" << job_.errors.size()
+                                 << " golden_regressions=" << job_.golden_regressions.size()
                                  << " message=" << job_.message;
     }
   }

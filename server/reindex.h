@@ -1,7 +1,8 @@
 // Reindexer: the background job behind POST /api/v1/admin/reindex. Loads the content directory
 // with kb's loader, builds a new index generation with kb's index writer (which switches `current`
-// atomically), and tells the KnowledgeBase to switch to it at once. One job at a time; the state of
-// the latest job is kept for GET /api/v1/admin/reindex/status. Knows nothing of HTTP.
+// atomically) behind the golden-question guard (kb/golden_guard.h) unless forced, and tells the
+// KnowledgeBase to switch to it at once. One job at a time; the state of the latest job is kept for
+// GET /api/v1/admin/reindex/status. Knows nothing of HTTP.
 #pragma once
 
 #include <chrono>
@@ -16,10 +17,13 @@
 #include <vector>
 
 #include "kb/content/loader.h"
+#include "kb/golden_guard.h"
 #include "kb/knowledge_base.h"
 #include "kb/status.h"
 
 namespace kefu::server {
+
+struct ReindexJob;
 
 struct ReindexOptions {
   // Content directory to build from (setting `content`). "": reindexing from the server is off and
@@ -31,6 +35,9 @@ struct ReindexOptions {
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();
   };
+  // Called with every finished job (state, started and finished set) on the job's thread, just
+  // before Current() shows it: metrics. Default: none.
+  std::function<void(const ReindexJob&)> on_finish;
 };
 
 enum class ReindexState { kIdle, kRunning, kSucceeded, kFailed };
@@ -48,6 +55,8 @@ struct ReindexJob {
   std::string generation;             // the generation built, e.g. "gen-4" (succeeded only)
   std::optional<int64_t> entries;     // published entries indexed (succeeded only)
   std::vector<Diagnostic> errors;     // the content's errors (failed because content is invalid)
+  // Golden questions the build would have turned wrong (failed because the guard refused it).
+  std::vector<GoldenRegression> golden_regressions;
   std::string message;                // what is happening or what happened, for people
 };
 
@@ -62,7 +71,8 @@ class Reindexer {
 
   // Starts a job in the background and returns its state (kRunning). kAlreadyExists when a job is
   // running (the message names it); kFailedPrecondition when no content directory is configured.
-  // `force` is recorded with the job (see docs/OPERATIONS.md).
+  // Without `force` the job fails, and the index is kept, when the build would turn a golden
+  // question (the content's golden.jsonl) that is answered right now wrong.
   Result<ReindexJob> Start(bool force);
 
   // The running job, or the latest finished one; kIdle before the first.

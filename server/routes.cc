@@ -18,6 +18,18 @@ RouteTable RegisterRoutes(httplib::Server& http, const RouteContext& context) {
   using httplib::Request;
   using httplib::Response;
   RouteTable table;
+  // Registers `handler` for `method` (GET, POST or DELETE) on `pattern`, named `name`.
+  auto on = [&](const std::string& method, const std::string& pattern,
+                httplib::Server::Handler handler, const std::string& name) {
+    if (method == "POST") {
+      http.Post(pattern, std::move(handler));
+    } else if (method == "DELETE") {
+      http.Delete(pattern, std::move(handler));
+    } else {
+      http.Get(pattern, std::move(handler));
+    }
+    table.Add(method, pattern, name);
+  };
   // Operations routes: no limit, so that probes and scrapes always get through.
   auto ops_get = [&](const std::string& name, const std::string& pattern,
                      httplib::Server::Handler handler) {
@@ -52,12 +64,7 @@ RouteTable RegisterRoutes(httplib::Server& http, const RouteContext& context) {
       if (!Authenticate(req, res, auth != nullptr ? *auth : kNoTokens, Role::kAdmin)) return;
       handler(req, res);
     };
-    if (method == "POST") {
-      http.Post(pattern, std::move(guarded));
-    } else {
-      http.Get(pattern, std::move(guarded));
-    }
-    table.Add(method, pattern, name);
+    on(method, pattern, std::move(guarded), name);
   };
   // The bot's public POST routes: charged to the client's token bucket like public_get.
   auto public_post = [&](const std::string& name, const std::string& pattern,
@@ -86,23 +93,19 @@ RouteTable RegisterRoutes(httplib::Server& http, const RouteContext& context) {
           Authenticate(req, res, auth != nullptr ? *auth : kNoTokens, Role::kAgent);
       if (agent) handler(*agent, req, res);
     };
-    if (method == "POST") {
-      http.Post(pattern, std::move(guarded));
-    } else {
-      http.Get(pattern, std::move(guarded));
-    }
-    table.Add(method, pattern, name);
+    on(method, pattern, std::move(guarded), name);
   };
   const KnowledgeBase& kb = *context.kb;
   const Metrics& metrics = *context.metrics;
+  Store* store = context.store;
 
   // Operations.
   ops_get("/healthz", "/healthz",
           [](const Request& req, Response& res) { HandleHealthz(req, res); });
   ops_get("/readyz", "/readyz",
           [&kb](const Request& req, Response& res) { HandleReadyz(kb, req, res); });
-  ops_get("/metrics", "/metrics", [&kb, &metrics](const Request& req, Response& res) {
-    HandleMetrics(kb, metrics, req, res);
+  ops_get("/metrics", "/metrics", [&kb, &metrics, store](const Request& req, Response& res) {
+    HandleMetrics(kb, metrics, store, req, res);
   });
 
   // Public API (audience public; no authentication; rate limited per client).
@@ -165,6 +168,16 @@ RouteTable RegisterRoutes(httplib::Server& http, const RouteContext& context) {
               [chat](const Request& req, Response& res) { HandleListSuggestions(chat, req, res); });
   admin_route("GET", "/api/v1/admin/stats", "/api/v1/admin/stats",
               [chat](const Request& req, Response& res) { HandleStats(chat, req, res); });
+
+  // Privacy (docs/OPERATIONS.md): erasing a conversation or a customer's data on request.
+  admin_route("DELETE", "/api/v1/admin/conversations/{id}", R"(/api/v1/admin/conversations/([^/]+))",
+              [store](const Request& req, Response& res) {
+                HandleDeleteConversation(store, req, res);
+              });
+  admin_route("DELETE", "/api/v1/admin/customers/{customer_id}",
+              R"(/api/v1/admin/customers/([^/]+))", [store](const Request& req, Response& res) {
+                HandleDeleteCustomer(store, req, res);
+              });
 
   return table;
 }

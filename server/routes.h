@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kb/knowledge_base.h"
+#include "kb/store/store.h"
 #include "server/auth.h"
 #include "server/chat_service.h"
 #include "server/metrics.h"
@@ -52,6 +53,8 @@ struct RouteContext {
   Reindexer* reindexer = nullptr;
   // The bot's conversations and hand-offs; nullptr (no database): those routes answer 503.
   ChatService* chat = nullptr;
+  // The bot's database, for the admin routes that erase customer data; nullptr: they answer 503.
+  Store* store = nullptr;
   // X-Kefu-Integration-Token value that lets chat requests set customer.id/tier; "" never.
   std::string integration_token;
 };

@@ -206,6 +206,7 @@ ServerOptions MakeServerOptions(const ServerConfig& config) {
   options.handoff_webhook.backoff_base_ms = config.handoff_webhook_backoff_ms;
   options.handoff_webhook.backoff_max_ms = config.handoff_webhook_backoff_max_ms;
   options.handoff_webhook.timeout_ms = config.handoff_webhook_timeout_ms;
+  options.retention_days = config.retention_days;
   if (auto teams = ParseTeamMap(config.teams); teams.ok()) options.chat.teams = *teams;
   if (auto hours = ParseBusinessHours(config.business_hours); hours.ok()) {
     options.chat.hours = *hours;
@@ -223,7 +224,10 @@ Server::Server(KnowledgeBase& kb, ServerOptions options)
                                        .burst = options_.rate_burst,
                                        .max_clients = options_.rate_limit_max_clients}),
       reindexer_(&kb_, ReindexOptions{.content_dir = options_.content_dir,
-                                      .index_dir = options_.index_dir}) {}
+                                      .index_dir = options_.index_dir,
+                                      .on_finish = [this](const ReindexJob& job) {
+                                        RecordReindex(job);
+                                      }}) {}
 
 Server::~Server() { Stop(); }
 
@@ -260,6 +264,8 @@ Status Server::Start() {
       chat.on_handoff = [webhook = webhook_.get()] { webhook->Wake(); };
     }
     chat_ = std::make_unique<ChatService>(kb_, *store_, std::move(chat));
+    // Before serving: data past its retention is never shown again once the server is up.
+    if (options_.retention_days > 0) PurgeExpired();
   }
   routes_ = RegisterRoutes(http_, RouteContext{.kb = &kb_,
                                                .metrics = &metrics_,
@@ -268,12 +274,14 @@ Status Server::Start() {
                                                .auth = &options_.auth,
                                                .reindexer = &reindexer_,
                                                .chat = chat_.get(),
+                                               .store = store_.get(),
                                                .integration_token = options_.integration_token});
   InstallCommonHandlers(http_, routes_, options_.payload_max_bytes, options_.cors_origins);
   // Called after each response is written, on the worker that served it.
   http_.set_logger([this](const Request& req, const Response& res) {
     const AccessRecord record = EndRequest(req, res, std::chrono::steady_clock::now());
     metrics_.RecordRequest(record.route, record.status, record.latency_ms / 1000);
+    if (!record.decision.empty()) metrics_.RecordChatReply(record.decision, record.reason);
     LogRaw(LogLevel::kInfo, FormatAccessRecord(record));
   });
 
@@ -314,6 +322,9 @@ Status Server::Start() {
   if (chat_ != nullptr && options_.housekeeping_interval_ms > 0) {
     housekeeping_thread_ = std::thread([this] { HousekeepingLoop(); });
   }
+  if (store_ && options_.retention_days > 0 && options_.retention_interval_ms > 0) {
+    retention_thread_ = std::thread([this] { RetentionLoop(); });
+  }
   KEFU_LOG(kInfo, "server") << "serving address=" << FormatHostPort(options_.host, port_)
                             << " threads=" << threads << " backlog=" << http_.ListenBacklog()
                             << " rate_limit=" << options_.rate_limit_per_second
@@ -339,6 +350,7 @@ void Server::Stop() {
   if (housekeeping_thread_.joinable()) housekeeping_thread_.join();
   // After the workers: a hand-off accepted while draining is in the outbox before the sender stops.
   if (webhook_) webhook_->Stop();
+  if (retention_thread_.joinable()) retention_thread_.join();
   if (was_listening) {
     KEFU_LOG(kInfo, "server") << "stopped";
   }
@@ -374,6 +386,45 @@ void Server::HousekeepingLoop() {
     }
     lock.lock();
   }
+}
+
+void Server::RecordReindex(const ReindexJob& job) {
+  const double seconds = job.started && job.finished
+                             ? std::chrono::duration<double>(*job.finished - *job.started).count()
+                             : 0;
+  metrics_.RecordReindex(ReindexStateName(job.state), seconds);
+}
+
+void Server::RetentionLoop() {
+  const auto interval = std::chrono::milliseconds(options_.retention_interval_ms);
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
+    lock.unlock();
+    PurgeExpired();
+    lock.lock();
+  }
+}
+
+void Server::PurgeExpired() {
+  constexpr int64_t kMsPerDay = 24 * 60 * 60 * 1000;
+  const int64_t now_ms =
+      options_.chat.now_ms ? options_.chat.now_ms()
+                           : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+  const int64_t cutoff_ms = now_ms - options_.retention_days * kMsPerDay;
+  Result<DeletedCounts> deleted = store_->DeleteConversationsUpdatedBefore(cutoff_ms);
+  if (!deleted.ok()) {
+    // Tried again at the next interval.
+    KEFU_LOG(kWarn, "retention") << "purge failed error=" << deleted.status().ToString();
+    return;
+  }
+  if (deleted->conversations == 0) return;
+  KEFU_LOG(kInfo, "retention") << "purged older_than_days=" << options_.retention_days
+                               << " conversations=" << deleted->conversations
+                               << " turns=" << deleted->turns << " handoffs=" << deleted->handoffs
+                               << " feedback=" << deleted->feedback
+                               << " suggestions=" << deleted->suggestions;
 }
 
 }  // namespace kefu::server

@@ -1,8 +1,8 @@
 // Server: owns the httplib::Server with its routes, worker pool, limits, rate limiter, CORS policy,
 // access log, metrics and safety nets, and the hand-off webhook's sender; starts them and stops
-// them gracefully. Follows new
-// index generations by calling KnowledgeBase::Reload() in the background. Used by main.cc and,
-// in-process on port 0, by the tests.
+// them gracefully. Follows new index generations by calling KnowledgeBase::Reload() in the
+// background, closes idle conversations and purges those past their retention. Used by main.cc
+// and, in-process on port 0, by the tests.
 #pragma once
 
 #include <httplib.h>
@@ -72,6 +72,12 @@ struct ServerOptions {
   std::string db_path;
   // The bot: decision rules, team queues, wait estimates. Default: ChatOptions' defaults.
   ChatOptions chat;
+  // Conversations not updated for this many days are deleted with their turns, hand-offs,
+  // feedback and suggestions (Store::DeleteConversationsUpdatedBefore), by Start() and then every
+  // `retention_interval_ms`, on the clock conversations are stamped with (chat.now_ms); 0 keeps
+  // them forever. Defaults: 180 days (setting `retention_days`), every hour.
+  int retention_days = 180;
+  int retention_interval_ms = 60 * 60 * 1000;
   // X-Kefu-Integration-Token value that lets chat requests set customer.id/tier. Default: none.
   std::string integration_token;
   // How often idle conversations are closed (ChatOptions::idle_close_ms), in milliseconds; 0 only
@@ -125,6 +131,11 @@ class Server {
  private:
   void ReloadLoop();
   void HousekeepingLoop();
+  // Counts a finished reindex job in metrics_ (the Reindexer's on_finish).
+  void RecordReindex(const ReindexJob& job);
+  void RetentionLoop();
+  // Deletes the conversations past options_.retention_days once, and logs what went.
+  void PurgeExpired();
 
   KnowledgeBase& kb_;
   const ServerOptions options_;
@@ -142,6 +153,7 @@ class Server {
   std::atomic<bool> listen_returned_{false};
   std::thread reload_thread_;
   std::thread housekeeping_thread_;
+  std::thread retention_thread_;
 
   std::mutex mu_;
   std::condition_variable stop_cv_;

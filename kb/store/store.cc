@@ -99,6 +99,22 @@ CREATE INDEX webhook_outbox_pending ON webhook_outbox (next_attempt_ms, handoff_
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
+// A failed SQLite call as a Status: lock contention is retryable, a damaged file is data loss.
+Status SqliteError(int rc, std::string message) {
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return Status::Unavailable(std::move(message));
+  if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) return Status::DataLoss(std::move(message));
+  return Status::Internal(std::move(message));
+}
+
+// Runs SQL text without bound values (pragmas, schema, transaction control).
+Status Exec(sqlite3* db, const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) == SQLITE_OK) return Status::Ok();
+  std::string message = std::string("sqlite: ") + (error != nullptr ? error : "error");
+  sqlite3_free(error);
+  return SqliteError(sqlite3_errcode(db), std::move(message));
+}
+
 // One prepared statement; finalized on destruction. Bind() is 1-based like SQLite's.
 class Stmt {
  public:
@@ -142,10 +158,7 @@ class Stmt {
   }
   Status status() const {
     if (ok()) return Status::Ok();
-    const std::string message = std::string("sqlite: ") + sqlite3_errmsg(db_);
-    if (rc_ == SQLITE_BUSY || rc_ == SQLITE_LOCKED) return Status::Unavailable(message);
-    if (rc_ == SQLITE_CORRUPT || rc_ == SQLITE_NOTADB) return Status::DataLoss(message);
-    return Status::Internal(message);
+    return SqliteError(rc_, std::string("sqlite: ") + sqlite3_errmsg(db_));
   }
   std::string Text(int col) const {
     const unsigned char* p = sqlite3_column_text(stmt_, col);
@@ -291,16 +304,7 @@ struct Store::Impl {
     if (db != nullptr) sqlite3_close_v2(db);
   }
 
-  Status Exec(const char* sql) {
-    char* error = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &error) == SQLITE_OK) return Status::Ok();
-    std::string message = std::string("sqlite: ") + (error != nullptr ? error : "error");
-    sqlite3_free(error);
-    const int code = sqlite3_errcode(db);
-    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return Status::Unavailable(message);
-    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) return Status::DataLoss(message);
-    return Status::Internal(message);
-  }
+  Status Exec(const char* sql) { return kefu::Exec(db, sql); }
 
   // Runs `body` in a write transaction (BEGIN IMMEDIATE: takes the write lock up front, so
   // busy_timeout applies instead of a deadlock on upgrade); commits when it returns OK.
@@ -370,6 +374,51 @@ struct Store::Impl {
     return Status::Internal("no next turn number");
   }
 
+  // Deletes the conversations `select_ids` (a SELECT of conversation ids with ?1 bound to `key`)
+  // and everything recorded from them; the caller holds the transaction. The ids are collected
+  // first so that every table is cleared for the same conversations, whatever the condition reads.
+  template <typename Key>
+  Status DeleteConversations(const char* select_ids, const Key& key, DeletedCounts* counts) {
+    KEFU_RETURN_IF_ERROR(Exec("CREATE TEMP TABLE IF NOT EXISTS doomed (id TEXT PRIMARY KEY)"));
+    KEFU_RETURN_IF_ERROR(Exec("DELETE FROM temp.doomed"));
+    {
+      const std::string sql = std::string("INSERT OR IGNORE INTO temp.doomed ") + select_ids;
+      Stmt s(db, sql.c_str());
+      s.Bind(1, key);
+      KEFU_RETURN_IF_ERROR(s.Run());
+    }
+    // Suggestions before hand-offs: they are found through them.
+    const std::pair<const char*, int64_t*> deletes[] = {
+        {"DELETE FROM suggestions WHERE handoff_id IN (SELECT id FROM handoffs WHERE "
+         "conversation_id IN (SELECT id FROM temp.doomed))",
+         &counts->suggestions},
+        {"DELETE FROM feedback WHERE conversation_id IN (SELECT id FROM temp.doomed)",
+         &counts->feedback},
+        {"DELETE FROM handoffs WHERE conversation_id IN (SELECT id FROM temp.doomed)",
+         &counts->handoffs},
+        {"DELETE FROM turns WHERE conversation_id IN (SELECT id FROM temp.doomed)",
+         &counts->turns},
+        {"DELETE FROM conversations WHERE id IN (SELECT id FROM temp.doomed)",
+         &counts->conversations},
+    };
+    for (const auto& [sql, count] : deletes) {
+      Stmt s(db, sql);
+      KEFU_RETURN_IF_ERROR(s.Run());
+      *count = sqlite3_changes(db);
+    }
+    return Exec("DELETE FROM temp.doomed");
+  }
+
+  template <typename Key>
+  Result<DeletedCounts> DeleteInTransaction(const char* select_ids, const Key& key) {
+    std::lock_guard<std::mutex> lock(mu);
+    DeletedCounts counts;
+    Status status =
+        InTransaction([&]() -> Status { return DeleteConversations(select_ids, key, &counts); });
+    if (!status.ok()) return status;
+    return counts;
+  }
+
   Status SetConversationStatus(std::string_view id, ConversationStatus status, int64_t now_ms) {
     Stmt s(db, "UPDATE conversations SET status = ?, updated_ms = ? WHERE id = ?");
     s.Bind(1, ConversationStatusName(status)).Bind(2, now_ms).Bind(3, id);
@@ -408,6 +457,8 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   KEFU_RETURN_IF_ERROR(impl->Exec("PRAGMA journal_mode = WAL"));
   KEFU_RETURN_IF_ERROR(impl->Exec("PRAGMA synchronous = NORMAL"));
   KEFU_RETURN_IF_ERROR(impl->Exec("PRAGMA foreign_keys = ON"));
+  // Deleted customer data is overwritten, not left readable in free pages of the file.
+  KEFU_RETURN_IF_ERROR(impl->Exec("PRAGMA secure_delete = ON"));
   if (Status s = impl->Migrate(); !s.ok()) {
     if (s.code() == StatusCode::kInternal) {
       return Status::DataLoss(options.path + " is not a usable Kefu database: " + s.message());
@@ -577,6 +628,16 @@ Result<QueuePosition> Store::PositionOf(const Handoff& h) {
   if (s.Step()) position.ahead = static_cast<int>(s.Int(0));
   KEFU_RETURN_IF_ERROR(s.status());
   return position;
+}
+
+Result<int64_t> Store::CountHandoffs(HandoffStatus status) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Stmt s(impl_->db, "SELECT COUNT(*) FROM handoffs WHERE status = ?");
+  s.Bind(1, HandoffStatusName(status));
+  int64_t count = 0;
+  if (s.Step()) count = s.Int(0);
+  KEFU_RETURN_IF_ERROR(s.status());
+  return count;
 }
 
 Result<Handoff> Store::ClaimHandoff(int64_t id, std::string_view agent, int64_t now_ms) {
@@ -921,6 +982,110 @@ Result<StoreStats> Store::Stats(int64_t from_ms, int64_t to_ms, int max_unanswer
   (void)impl_->Exec(status.ok() ? "COMMIT" : "ROLLBACK");
   if (!status.ok()) return status;
   return out;
+}
+
+Result<DeletedCounts> Store::DeleteConversation(std::string_view id) {
+  Result<DeletedCounts> counts =
+      impl_->DeleteInTransaction("SELECT id FROM conversations WHERE id = ?1", id);
+  if (counts.ok() && counts->conversations == 0) return Status::NotFound("no such conversation");
+  return counts;
+}
+
+Result<DeletedCounts> Store::DeleteCustomer(std::string_view customer_id) {
+  if (customer_id.empty()) return Status::InvalidArgument("the customer id is empty");
+  return impl_->DeleteInTransaction(
+      "SELECT id FROM conversations WHERE customer_id = ?1 "
+      "UNION SELECT conversation_id FROM handoffs WHERE customer_id = ?1",
+      customer_id);
+}
+
+Result<DeletedCounts> Store::DeleteConversationsUpdatedBefore(int64_t cutoff_ms) {
+  return impl_->DeleteInTransaction("SELECT id FROM conversations WHERE updated_ms < ?1",
+                                    cutoff_ms);
+}
+
+namespace {
+
+// A connection of BackupDatabase(), closed however it ends.
+struct Connection {
+  sqlite3* db = nullptr;
+  ~Connection() {
+    if (db != nullptr) sqlite3_close_v2(db);
+  }
+};
+
+Status OpenConnection(const std::string& path, int flags, int busy_timeout_ms, Connection* out) {
+  if (sqlite3_open_v2(path.c_str(), &out->db, flags, nullptr) != SQLITE_OK) {
+    return Status::Unavailable("cannot open " + path + ": " +
+                               (out->db != nullptr ? sqlite3_errmsg(out->db) : "out of memory"));
+  }
+  sqlite3_busy_timeout(out->db, busy_timeout_ms);
+  return Status::Ok();
+}
+
+// Copies every page of `source` into `dest` in one step: one read transaction on the source, so the
+// copy is one consistent snapshot, and in WAL mode the source's writers go on meanwhile. (Copying
+// in slices would restart whenever another process commits, possibly forever under load.)
+Status CopyPages(sqlite3* source, sqlite3* dest) {
+  sqlite3_backup* backup = sqlite3_backup_init(dest, "main", source, "main");
+  if (backup == nullptr) {
+    return SqliteError(sqlite3_errcode(dest), std::string("sqlite: ") + sqlite3_errmsg(dest));
+  }
+  const int rc = sqlite3_backup_step(backup, -1);
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) {
+    return SqliteError(rc, std::string("sqlite backup: ") + sqlite3_errstr(rc));
+  }
+  return Status::Ok();
+}
+
+// PRAGMA quick_check on the copy: the backup is only as good as what can be read back.
+Status QuickCheck(sqlite3* db) {
+  Stmt s(db, "PRAGMA quick_check");
+  std::string verdict;
+  if (s.Step()) verdict = s.Text(0);
+  KEFU_RETURN_IF_ERROR(s.status());
+  if (verdict != "ok") return Status::DataLoss("the copy fails PRAGMA quick_check: " + verdict);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status BackupDatabase(const StoreOptions& source, const std::string& dest_path) {
+  if (source.path.empty() || dest_path.empty()) {
+    return Status::InvalidArgument("the database and the backup path must not be empty");
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(source.path, ec)) {
+    return Status::NotFound("no database " + source.path);
+  }
+  if (std::filesystem::equivalent(source.path, dest_path, ec)) {
+    return Status::InvalidArgument("the backup would overwrite the database " + source.path);
+  }
+  // Written beside the destination and renamed over it when complete, so that `dest_path` is
+  // always either what it was or a whole, checked copy.
+  const std::string partial = dest_path + ".partial";
+  std::filesystem::remove(partial, ec);
+  Status status = [&]() -> Status {
+    Connection from;
+    Connection to;
+    // Read-write without CREATE: nothing is written to the source, and a missing file is an error
+    // rather than a new empty database.
+    KEFU_RETURN_IF_ERROR(OpenConnection(source.path, SQLITE_OPEN_READWRITE, source.busy_timeout_ms,
+                                        &from));
+    KEFU_RETURN_IF_ERROR(OpenConnection(
+        partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, source.busy_timeout_ms, &to));
+    KEFU_RETURN_IF_ERROR(CopyPages(from.db, to.db));
+    // One self-contained file (no -wal beside it); Store::Open() turns WAL on again.
+    KEFU_RETURN_IF_ERROR(Exec(to.db, "PRAGMA journal_mode = DELETE"));
+    return QuickCheck(to.db);
+  }();
+  if (status.ok()) {
+    std::filesystem::rename(partial, dest_path, ec);
+    if (ec) status = Status::Unavailable("cannot rename " + partial + ": " + ec.message());
+  }
+  if (!status.ok()) std::filesystem::remove(partial, ec);
+  return status;
 }
 
 }  // namespace kefu

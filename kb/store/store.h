@@ -2,7 +2,8 @@
 // agents, the outbox of hand-off webhooks, feedback and editors' suggestions. WAL with synchronous=NORMAL: a transaction that has
 // returned survives a crash of the process (SIGKILL); the last ones may be lost on power loss. The
 // schema is versioned in `schema_version` and migrated forward on Open(). Every statement is a
-// prepared statement with bound values.
+// prepared statement with bound values. Also here: erasing a conversation or a customer's data
+// (privacy requests, retention) and BackupDatabase(), a consistent copy of a file in use.
 // Thread-safe: one connection behind a mutex; every method is one transaction.
 #pragma once
 
@@ -101,6 +102,15 @@ struct QueuePosition {
   int ahead = 0;  // open hand-offs of the same team served before it
 };
 
+// What a deletion removed (Store::DeleteConversation() and friends).
+struct DeletedCounts {
+  int64_t conversations = 0;
+  int64_t turns = 0;
+  int64_t handoffs = 0;
+  int64_t feedback = 0;     // feedback given in the conversations
+  int64_t suggestions = 0;  // suggestions agents made from their hand-offs
+};
+
 // What one customer message produced, written in one transaction.
 struct Exchange {
   // With an empty id a new conversation is created (its id is returned); otherwise the stored one
@@ -197,6 +207,8 @@ class Store {
   // (oldest first), then id.
   Result<std::vector<Handoff>> ListHandoffs(HandoffStatus status, std::string_view team);
   Result<QueuePosition> PositionOf(const Handoff& handoff);
+  // How many hand-offs have `status`, in every team.
+  Result<int64_t> CountHandoffs(HandoffStatus status);
   // open -> claimed by `agent`. kNotFound; kFailedPrecondition when it is not open.
   Result<Handoff> ClaimHandoff(int64_t id, std::string_view agent, int64_t now_ms);
   // open|claimed -> resolved, and the conversation closed; with `suggest_entry_id` the hand-off's
@@ -232,12 +244,34 @@ class Store {
 
   // Figures for [from_ms, to_ms), from one snapshot; `unanswered` holds at most `max_unanswered`.
   Result<StoreStats> Stats(int64_t from_ms, int64_t to_ms, int max_unanswered);
+  // Erasing customer data. Each deletes the conversations it names together with everything
+  // recorded from them — their turns, hand-offs, feedback and the suggestions made from those
+  // hand-offs — in one transaction: all of it or, on an error, none. Deleted content is overwritten
+  // in the file (secure_delete). Feedback on searches (search_id) names no conversation and stays.
+  //
+  // The conversation `id`. kNotFound for an unknown id.
+  Result<DeletedCounts> DeleteConversation(std::string_view id);
+  // Every conversation of the customer `customer_id` (as a trusted integration set it on the
+  // conversation or one of its hand-offs); zero counts when there is none. kInvalidArgument for "".
+  Result<DeletedCounts> DeleteCustomer(std::string_view customer_id);
+  // Every conversation whose updated_ms is before `cutoff_ms` (the retention purge).
+  Result<DeletedCounts> DeleteConversationsUpdatedBefore(int64_t cutoff_ms);
 
  private:
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Copies the database `source.path` to `dest_path` with SQLite's online backup API while other
+// connections, in this or another process (a serving kefu-server), keep reading and writing: the
+// copy is the state after one committed transaction, never a half-written one. The copy is a
+// self-contained file (rollback journal mode), checked with PRAGMA quick_check, and replaces
+// `dest_path` only once complete. The source is not modified, its schema not migrated.
+// kInvalidArgument for an empty path or when `dest_path` is the source; kNotFound when the source
+// does not exist; kUnavailable when a file cannot be opened or written or the source stays locked
+// longer than source.busy_timeout_ms; kDataLoss when the source is not a database.
+Status BackupDatabase(const StoreOptions& source, const std::string& dest_path);
 
 // 32 lowercase hex digits from 128 bits of std::random_device.
 std::string NewConversationId();

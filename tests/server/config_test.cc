@@ -30,6 +30,19 @@ TEST(ServerConfig, DefaultsMatchTheDocumentedOnes) {
   EXPECT_TRUE(cmd.config.trusted_proxies.empty());
   EXPECT_TRUE(cmd.config.cors_origins.empty());
   EXPECT_EQ(cmd.config.listen_backlog, 1024);
+  EXPECT_EQ(cmd.config.retention_days, 180);
+}
+
+TEST(ServerConfig, RetentionDaysIsOneSettingInEverySourceAndZeroMeansForever) {
+  EXPECT_EQ(ParseCommandLine({"--retention-days", "30"}).config.retention_days, 30);
+  EXPECT_EQ(ParseCommandLine({}, {{"KEFU_RETENTION_DAYS", "0"}}).config.retention_days, 0);
+  EXPECT_TRUE(ParseCommandLine({"--retention-days=0"}).errors.empty());
+  for (const char* bad : {"-1", "36501", "soon"}) {
+    CommandLine cmd = ParseCommandLine({"--retention-days", bad});
+    ASSERT_EQ(cmd.errors.size(), 1u) << bad;
+    EXPECT_NE(cmd.errors[0].find("--retention-days"), std::string::npos) << cmd.errors[0];
+  }
+  EXPECT_NE(Usage().find("--retention-days DAYS"), std::string::npos);
 }
 
 TEST(ServerConfig, ParsesEveryFlagInBothSpellings) {
@@ -44,6 +57,25 @@ TEST(ServerConfig, ParsesEveryFlagInBothSpellings) {
   EXPECT_EQ(cmd.config.content_dir, "/srv/content");
   EXPECT_EQ(cmd.config.log_level, LogLevel::kDebug);
   EXPECT_EQ(cmd.config.threads, 4);
+}
+
+TEST(ServerConfig, BackupTakesItsFileAndTheSameSettings) {
+  CommandLine cmd = ParseCommandLine({"--db", "/srv/kefu.db", "backup", "/backup/kefu.db"},
+                                     {{"KEFU_LOG_LEVEL", "warn"}});
+  ASSERT_TRUE(cmd.errors.empty()) << cmd.errors.front();
+  EXPECT_EQ(cmd.command, "backup");
+  EXPECT_EQ(cmd.backup_file, "/backup/kefu.db");
+  EXPECT_EQ(cmd.config.db_path, "/srv/kefu.db");
+  EXPECT_EQ(cmd.config.log_level, LogLevel::kWarn);
+  EXPECT_EQ(ParseCommandLine({}).command, "");
+
+  CommandLine no_file = ParseCommandLine({"backup"});
+  ASSERT_EQ(no_file.errors.size(), 1u);
+  EXPECT_NE(no_file.errors[0].find("FILE"), std::string::npos) << no_file.errors[0];
+  CommandLine two_files = ParseCommandLine({"backup", "a.db", "b.db"});
+  ASSERT_EQ(two_files.errors.size(), 1u);
+  EXPECT_NE(two_files.errors[0].find("b.db"), std::string::npos) << two_files.errors[0];
+  EXPECT_NE(Usage().find("kefu-server backup FILE"), std::string::npos);
 }
 
 TEST(ServerConfig, HelpIsRecognised) {

@@ -1,4 +1,5 @@
-// The Prometheus text rendering of request counters, latency histograms and index gauges.
+// The Prometheus text rendering of request counters, latency histograms, index gauges, the bot's
+// replies and hand-off queue, and reindex jobs.
 #include "server/metrics.h"
 
 #include <gtest/gtest.h>
@@ -40,6 +41,35 @@ TEST(Metrics, RendersCountersHistogramsAndIndexGauges) {
   EXPECT_TRUE(Has(text, "# TYPE kefu_index_entries gauge")) << text;
   EXPECT_TRUE(Has(text, "kefu_index_entries 42")) << text;
   EXPECT_TRUE(Has(text, R"(kefu_index_generation_info{generation="gen-7"} 1)")) << text;
+}
+
+TEST(Metrics, RendersBotRepliesOpenHandoffsAndReindexJobs) {
+  Metrics metrics;
+  metrics.RecordChatReply("answer", "confident");
+  metrics.RecordChatReply("answer", "confident");
+  metrics.RecordChatReply("handoff", "asked_for_human");
+  metrics.RecordReindex("succeeded", 3);
+  metrics.RecordReindex("failed", 0.4);
+  const std::string text = metrics.Render("gen-7", 42, /*handoffs_open=*/5);
+  EXPECT_TRUE(Has(text, "# TYPE kefu_chat_replies_total counter")) << text;
+  EXPECT_TRUE(Has(text, R"(kefu_chat_replies_total{type="answer",reason="confident"} 2)")) << text;
+  EXPECT_TRUE(Has(text, R"(kefu_chat_replies_total{type="handoff",reason="asked_for_human"} 1)"))
+      << text;
+  EXPECT_TRUE(Has(text, "# TYPE kefu_handoffs_open gauge")) << text;
+  EXPECT_TRUE(Has(text, "kefu_handoffs_open 5")) << text;
+  EXPECT_TRUE(Has(text, "# TYPE kefu_reindex_jobs_total counter")) << text;
+  EXPECT_TRUE(Has(text, R"(kefu_reindex_jobs_total{outcome="succeeded"} 1)")) << text;
+  EXPECT_TRUE(Has(text, R"(kefu_reindex_jobs_total{outcome="failed"} 1)")) << text;
+  EXPECT_TRUE(Has(text, "# TYPE kefu_reindex_duration_seconds histogram")) << text;
+  EXPECT_TRUE(Has(text, R"(kefu_reindex_duration_seconds_bucket{le="0.5"} 1)")) << text;
+  EXPECT_TRUE(Has(text, R"(kefu_reindex_duration_seconds_bucket{le="5"} 2)")) << text;
+  EXPECT_TRUE(Has(text, R"(kefu_reindex_duration_seconds_bucket{le="+Inf"} 2)")) << text;
+  EXPECT_TRUE(Has(text, "kefu_reindex_duration_seconds_sum 3.4")) << text;
+  EXPECT_TRUE(Has(text, "kefu_reindex_duration_seconds_count 2")) << text;
+  // Without a database there is no hand-off gauge; without jobs the families are still declared.
+  const std::string bare = Metrics().Render("gen-1", 1);
+  EXPECT_EQ(bare.find("kefu_handoffs_open"), std::string::npos) << bare;
+  EXPECT_TRUE(Has(bare, "kefu_reindex_duration_seconds_count 0")) << bare;
 }
 
 TEST(Metrics, EscapesLabelValues) {

@@ -1,12 +1,13 @@
 // Operating the server, in-process on 127.0.0.1 port 0 over real HTTP: the JSON access log (and
-// that it never carries customer text), /metrics, per-client rate limiting, CORS and the listen
-// backlog.
+// that it never carries customer text, the bot's decisions included), /metrics (requests, the bot's
+// replies and hand-off queue), per-client rate limiting, CORS and the listen backlog.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -173,20 +174,6 @@ TEST(AccessLog, NeverContainsTheQueryText) {
   EXPECT_EQ(all.find("%E9%80%80"), std::string::npos) << all;  // the query, percent-encoded
 }
 
-// The value of the sample `name{labels}` in a Prometheus text body, or -1.
-double Sample(const std::string& text, const std::string& series) {
-  const std::string prefix = series + " ";
-  for (size_t at = 0; at < text.size();) {
-    size_t end = text.find('\n', at);
-    if (end == std::string::npos) end = text.size();
-    if (text.compare(at, prefix.size(), prefix) == 0) {
-      return std::stod(text.substr(at + prefix.size(), end - at - prefix.size()));
-    }
-    at = end + 1;
-  }
-  return -1;
-}
-
 TEST(MetricsEndpoint, CountsRequestsPerRouteAndStatusAndReportsTheIndex) {
   RunningServer running(Unlimited());
   ASSERT_TRUE(running.ok()) << running.error();
@@ -200,7 +187,7 @@ TEST(MetricsEndpoint, CountsRequestsPerRouteAndStatusAndReportsTheIndex) {
   JsonResponse ready = GetJson(*client, "/readyz");
   ASSERT_EQ(ready.status, 200);
 
-  // The counters are updated right after each response is written: poll briefly for the last.
+  // The counters are updated right after each response is written: poll briefly for them.
   std::string text;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   do {
@@ -209,7 +196,14 @@ TEST(MetricsEndpoint, CountsRequestsPerRouteAndStatusAndReportsTheIndex) {
     ASSERT_EQ(r->status, 200);
     EXPECT_EQ(r->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0), 0u);
     text = r->body;
-    if (Sample(text, R"(kefu_http_requests_total{route="/readyz",status="200"})") == 1) break;
+    // Workers may log in another order than the requests came: wait for every one of them.
+    if (Sample(text, R"(kefu_http_requests_total{route="/readyz",status="200"})") == 1 &&
+        Sample(text, R"(kefu_http_requests_total{route="/api/v1/entries/{id}",status="404"})") ==
+            1 &&
+        Sample(text, R"(kefu_http_request_duration_seconds_count{route="/api/v1/search"})") == 4 &&
+        Sample(text, R"(kefu_http_requests_total{route="unmatched",status="404"})") == 1) {
+      break;
+    }
     std::this_thread::sleep_for(milliseconds(20));
   } while (std::chrono::steady_clock::now() < deadline);
 
@@ -237,6 +231,104 @@ TEST(MetricsEndpoint, CountsRequestsPerRouteAndStatusAndReportsTheIndex) {
                              ready.json.value("generation", "") + "\"}"),
             1)
       << text;
+}
+
+// Chat requests whose replies cover an answer, a clarify or a low-confidence hand-off and a
+// request for a person; returns each reply.
+std::vector<json> ChatSome(httplib::Client& client, const std::string& marker = "") {
+  std::vector<json> replies;
+  for (const std::string& message :
+       {std::string("退货运费谁承担"), std::string("who pays return shipping"),
+        "转人工 " + marker}) {
+    httplib::Result r =
+        client.Post("/api/v1/chat", json{{"message", message}}.dump(), "application/json");
+    EXPECT_TRUE(r && r->status == 200) << (r ? r->body : httplib::to_string(r.error()));
+    if (!r || r->status != 200) continue;
+    json body = json::parse(r->body, nullptr, false);
+    body["request_id"] = r->get_header_value("X-Request-Id");
+    replies.push_back(std::move(body));
+  }
+  return replies;
+}
+
+// /metrics once `series` has reached `value` (the counters are updated right after each response
+// is written), or after 5 s.
+std::string MetricsWhen(httplib::Client& client, const std::string& series, double value) {
+  std::string text;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  do {
+    httplib::Result r = client.Get("/metrics");
+    if (r && r->status == 200) text = r->body;
+    if (Sample(text, series) == value) break;
+    std::this_thread::sleep_for(milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return text;
+}
+
+TEST(AccessLog, ChatLinesCarryTheDecisionButNeverTheMessage) {
+  LogCapture log;
+  TempDir var("kefu-ops-chat");
+  ServerOptions options = Unlimited();
+  options.db_path = var.path() + "/kefu.db";
+  RunningServer running(options);
+  ASSERT_TRUE(running.ok()) << running.error();
+  auto client = running.Client();
+  const std::string marker = "Zqxjv4711Leak";
+  const std::vector<json> replies = ChatSome(*client, marker);
+  ASSERT_EQ(replies.size(), 3u);
+  for (const json& r : replies) {
+    const json record = log.AccessRecordFor(r.value("request_id", ""));
+    ASSERT_TRUE(record.is_object()) << log.all();
+    EXPECT_EQ(record.value("route", ""), "/api/v1/chat") << record;
+    EXPECT_EQ(record.value("decision", ""), r["reply"].value("type", "?")) << record << r;
+    EXPECT_EQ(record.value("reason", ""), r["reply"].value("reason", "?")) << record << r;
+    EXPECT_DOUBLE_EQ(record.value("confidence", -1.0), r["reply"].value("confidence", -2.0))
+        << record << r;
+    EXPECT_EQ(record.value("entry_id", "?"), r["reply"].value("entry_id", "")) << record << r;
+    EXPECT_FALSE(record.contains("top_entry_id")) << record;
+  }
+  EXPECT_EQ(replies[0]["reply"].value("type", ""), "answer");
+  EXPECT_EQ(replies[2]["reply"].value("type", ""), "handoff");
+  const std::string all = log.all();
+  EXPECT_EQ(all.find(marker), std::string::npos) << all;
+  EXPECT_EQ(all.find("退货运费"), std::string::npos) << all;
+  EXPECT_EQ(all.find("return shipping"), std::string::npos) << all;
+  EXPECT_EQ(all.find("转人工"), std::string::npos) << all;
+}
+
+TEST(MetricsEndpoint, CountsBotRepliesByTypeAndReasonAndReadsOpenHandoffsFromTheStore) {
+  TempDir var("kefu-ops-chat");
+  ServerOptions options = Unlimited();
+  options.db_path = var.path() + "/kefu.db";
+  options.auth.admin_token = "ops-admin-token";
+  RunningServer running(options);
+  ASSERT_TRUE(running.ok()) << running.error();
+  auto client = running.Client();
+  std::map<std::pair<std::string, std::string>, int> expected;
+  int64_t handoff_id = 0;
+  for (int round = 0; round < 2; ++round) {
+    for (const json& r : ChatSome(*client)) {
+      ++expected[{r["reply"].value("type", ""), r["reply"].value("reason", "")}];
+      if (r.contains("handoff")) handoff_id = r["handoff"].value("id", int64_t{0});
+    }
+  }
+  ASSERT_EQ(expected[std::pair("answer", "confident")], 4);
+  ASSERT_EQ(expected[std::pair("handoff", "asked_for_human")], 2);
+  const auto series = [](const std::string& type, const std::string& reason) {
+    return "kefu_chat_replies_total{type=\"" + type + "\",reason=\"" + reason + "\"}";
+  };
+  const std::string text = MetricsWhen(*client, series("handoff", "asked_for_human"), 2);
+  for (const auto& [key, count] : expected) {
+    EXPECT_EQ(Sample(text, series(key.first, key.second)), count) << text;
+  }
+  EXPECT_EQ(Sample(text, "kefu_handoffs_open"), 2) << text;
+
+  // Read at scrape time: claiming one leaves one open.
+  httplib::Result claimed =
+      client->Post("/api/v1/handoffs/" + std::to_string(handoff_id) + "/claim",
+                   {{"Authorization", "Bearer ops-admin-token"}}, "", "application/json");
+  ASSERT_TRUE(claimed && claimed->status == 200) << (claimed ? claimed->body : "no response");
+  EXPECT_EQ(Sample(MetricsWhen(*client, "kefu_handoffs_open", 1), "kefu_handoffs_open"), 1);
 }
 
 TEST(RateLimit, RefusesAfterTheBurstWith429AndRetryAfter) {

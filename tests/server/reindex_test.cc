@@ -220,8 +220,8 @@ TEST_F(ReindexFixture, AdminRoutesNeedTheAdminToken) {
   EXPECT_TRUE(idle.json["job_id"].is_null());
   EXPECT_TRUE(idle.json["generation"].is_null());
   EXPECT_EQ(Keys(idle.json), (std::vector<std::string>{"entries", "errors", "finished",
-                                                       "generation", "job_id", "message",
-                                                       "started", "state"}));
+                                                       "generation", "golden_regressions",
+                                                       "job_id", "message", "started", "state"}));
 }
 
 TEST_F(ReindexFixture, AdminRoutesAnswer503WithoutAnAdminToken) {
@@ -312,6 +312,57 @@ TEST_F(ReindexFixture, AReindexServesTheNewEntryAndAnswersConflictWhileRunning) 
   EXPECT_EQ(ready.json["generation"], done.json["generation"]) << ready.body << done.body;
   EXPECT_EQ(ready.json["entries"], done.json["entries"]) << ready.body << done.body;
   EXPECT_TRUE(Contains(SearchIds(*client, word), "probe-new"));
+}
+
+// The golden question content/golden.jsonl asks first, and the entry that answers it.
+constexpr char kGoldenQuery[] = "who pays for return shipping";
+constexpr char kGoldenAnswer[] = "return-shipping-cost";
+
+TEST_F(ReindexFixture, AChangeThatBreaksAGoldenQuestionIsRefusedUnlessForced) {
+  StartServer();
+  auto client = Client();
+  ASSERT_FALSE(SearchIds(*client, kGoldenQuery).empty());
+  ASSERT_EQ(SearchIds(*client, kGoldenQuery).front(), kGoldenAnswer);
+  // An editor removes the English entry: the golden question would be answered by another one.
+  ASSERT_TRUE(fs::remove(content_dir_ + "/en/returns/return-shipping-cost.md"));
+
+  JsonResponse started = PostReindex(*client);
+  ASSERT_EQ(started.status, 202) << started.body;
+  JsonResponse refused = WaitForJob(*client);
+  ASSERT_EQ(refused.json["state"], "failed") << refused.body;
+  EXPECT_TRUE(refused.json["generation"].is_null()) << refused.body;
+  EXPECT_TRUE(refused.json["errors"].empty()) << refused.body;
+  EXPECT_NE(refused.json.value("message", "").find("force"), std::string::npos) << refused.body;
+  const json& regressions = refused.json["golden_regressions"];
+  ASSERT_TRUE(regressions.is_array() && !regressions.empty()) << refused.body;
+  const auto it = std::find_if(regressions.begin(), regressions.end(), [](const json& r) {
+    return r.value("query", "") == kGoldenQuery;
+  });
+  ASSERT_NE(it, regressions.end()) << refused.body;
+  EXPECT_EQ(it->value("line", 0), 1) << *it;
+  EXPECT_EQ(it->value("answer", ""), kGoldenAnswer) << *it;
+  EXPECT_TRUE(it->contains("would_answer")) << *it;
+  EXPECT_NE(it->value("would_answer", json()).dump(), json(kGoldenAnswer).dump()) << *it;
+  // The old generation keeps serving the right answer.
+  EXPECT_EQ(GetJson(*client, "/readyz").json["generation"], initial_generation_);
+  ASSERT_FALSE(SearchIds(*client, kGoldenQuery).empty());
+  EXPECT_EQ(SearchIds(*client, kGoldenQuery).front(), kGoldenAnswer);
+
+  JsonResponse forced_start = PostReindex(*client, R"({"force": true})");
+  ASSERT_EQ(forced_start.status, 202) << forced_start.body;
+  JsonResponse forced = WaitForJob(*client);
+  ASSERT_EQ(forced.json["state"], "succeeded") << forced.body;
+  EXPECT_TRUE(forced.json["golden_regressions"].empty()) << forced.body;
+  EXPECT_EQ(GetJson(*client, "/readyz").json["generation"], forced.json["generation"]);
+  EXPECT_FALSE(Contains(SearchIds(*client, kGoldenQuery), kGoldenAnswer));
+
+  // Both jobs are counted by outcome, and timed, by the time their status says they finished.
+  const std::string metrics = GetJson(*client, "/metrics").body;
+  EXPECT_EQ(Sample(metrics, R"(kefu_reindex_jobs_total{outcome="failed"})"), 1) << metrics;
+  EXPECT_EQ(Sample(metrics, R"(kefu_reindex_jobs_total{outcome="succeeded"})"), 1) << metrics;
+  EXPECT_EQ(Sample(metrics, "kefu_reindex_duration_seconds_count"), 2) << metrics;
+  EXPECT_EQ(Sample(metrics, R"(kefu_reindex_duration_seconds_bucket{le="+Inf"})"), 2) << metrics;
+  EXPECT_GE(Sample(metrics, "kefu_reindex_duration_seconds_sum"), 0) << metrics;
 }
 
 // Stops and joins the client threads however the test ends.

@@ -1,6 +1,7 @@
 // The real kefu-server binary: it prints where it listens, serves, finishes the requests in flight
 // and exits 0 on SIGTERM; its configuration comes from a file, the environment and flags, and
-// usage errors are all reported at once with exit status 2.
+// usage errors are all reported at once with exit status 2. `kefu-server backup FILE` copies the
+// database of a server that keeps serving and writing.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -9,8 +10,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -18,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "kb/store/store.h"
 #include "tests/server/test_support.h"
 
 namespace kefu::server::testing {
@@ -182,6 +186,87 @@ TEST(ServerBinary, HelpPrintsUsageAndExits0) {
                               "--trusted-proxies", "--cors-origins", "--listen-backlog"}) {
     EXPECT_NE(r.output.find(setting), std::string::npos) << setting << " not in:\n" << r.output;
   }
+}
+
+TEST(ServerBinary, BackupCopiesTheDatabaseWhileAnotherServerServesAndWrites) {
+  const TestIndex& index = SharedIndex();
+  ASSERT_TRUE(index.ok) << index.error;
+  TempDir var("kefu-server-backup");
+  const std::string db = var.path() + "/kefu.db";
+  const std::string copy = var.path() + "/backups/kefu-copy.db";
+  std::filesystem::create_directories(var.path() + "/backups");
+  ChildProcess server({ServerPath(), "--index", index.dir, "--db", db, "--listen", "127.0.0.1:0",
+                       "--rate-limit", "0"});
+  const int port = ListeningPort(server);
+  ASSERT_GT(port, 0);
+  auto hand_off = [](httplib::Client& client) {
+    return ToJsonResponse(client.Post(
+        "/api/v1/chat", nlohmann::json{{"message", "转人工"}}.dump(), "application/json"));
+  };
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(30, 0);
+  std::vector<std::pair<int64_t, std::string>> handoffs;  // id, conversation
+  for (int i = 0; i < 3; ++i) {
+    JsonResponse r = hand_off(client);
+    ASSERT_EQ(r.status, 200) << r.body;
+    handoffs.emplace_back(r.json["handoff"]["id"].get<int64_t>(),
+                          r.json["conversation_id"].get<std::string>());
+  }
+
+  // Another client keeps writing hand-offs while the backup runs (bounded: at most 500).
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{0};
+  std::atomic<int> failed{0};
+  std::thread writer([&] {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(30, 0);
+    for (int i = 0; i < 500 && !stop; ++i) {
+      (hand_off(c).status == 200 ? written : failed)++;
+    }
+  });
+  while (written == 0 && failed == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CommandResult backup = RunCommand({ServerPath(), "backup", copy, "--db", db});
+  stop = true;
+  writer.join();
+  EXPECT_EQ(backup.exit_code, 0) << backup.output;
+  EXPECT_NE(backup.output.find("backed up " + db + " to " + copy), std::string::npos)
+      << backup.output;
+  EXPECT_EQ(failed.load(), 0) << "the server refused writes during the backup";
+
+  Result<std::unique_ptr<Store>> store = Store::Open(StoreOptions{.path = copy});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  for (const auto& [id, conversation] : handoffs) {
+    Result<Handoff> h = (*store)->GetHandoff(id);
+    ASSERT_TRUE(h.ok()) << id << ": " << h.status().ToString();
+    EXPECT_EQ(h->conversation_id, conversation);
+    EXPECT_EQ(h->reason, "asked_for_human");
+    EXPECT_EQ((*store)->ListTurns(conversation)->size(), 2u);
+  }
+  // Every hand-off in the copy is whole: its conversation and both turns came with it.
+  Result<std::vector<Handoff>> open = (*store)->ListHandoffs(HandoffStatus::kOpen, "");
+  ASSERT_TRUE(open.ok());
+  EXPECT_GE(open->size(), handoffs.size());
+  for (const Handoff& h : *open) {
+    EXPECT_TRUE((*store)->GetConversation(h.conversation_id).ok()) << h.id;
+    EXPECT_EQ((*store)->ListTurns(h.conversation_id)->size(), 2u) << h.id;
+  }
+
+  // The server goes on serving and writing.
+  EXPECT_EQ(hand_off(client).status, 200);
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(std::chrono::seconds(30)), 0);
+}
+
+TEST(ServerBinary, BackupWithoutAFileIsAUsageErrorAndWithoutADatabaseAFailure) {
+  TempDir var("kefu-server-backup");
+  CommandResult no_file = RunCommand({ServerPath(), "backup", "--db", var.path() + "/kefu.db"});
+  EXPECT_EQ(no_file.exit_code, 2) << no_file.output;
+  EXPECT_NE(no_file.output.find("backup needs the FILE"), std::string::npos) << no_file.output;
+  CommandResult no_db =
+      RunCommand({ServerPath(), "backup", var.path() + "/copy.db", "--db", var.path() + "/none.db"});
+  EXPECT_EQ(no_db.exit_code, 1) << no_db.output;
+  EXPECT_FALSE(std::filesystem::exists(var.path() + "/none.db")) << "no empty database created";
+  EXPECT_FALSE(std::filesystem::exists(var.path() + "/copy.db"));
 }
 
 TEST(ServerBinary, MissingIndexExits1) {

@@ -377,6 +377,19 @@ JsonResponse GetJson(httplib::Client& client, const std::string& path_and_query)
   return ToJsonResponse(client.Get(path_and_query));
 }
 
+double Sample(const std::string& text, const std::string& series) {
+  const std::string prefix = series + " ";
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    if (text.compare(at, prefix.size(), prefix) == 0) {
+      return std::stod(text.substr(at + prefix.size(), end - at - prefix.size()));
+    }
+    at = end + 1;
+  }
+  return -1;
+}
+
 std::vector<std::string> Keys(const nlohmann::json& object) {
   std::vector<std::string> keys;
   if (!object.is_object()) return keys;

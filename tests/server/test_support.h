@@ -131,6 +131,9 @@ struct JsonResponse {
 JsonResponse GetJson(httplib::Client& client, const std::string& path_and_query);
 JsonResponse ToJsonResponse(const httplib::Result& result);
 
+// The value of the sample `series` (name{labels} as written) in a Prometheus text body, or -1.
+double Sample(const std::string& text, const std::string& series);
+
 // The sorted key names of a JSON object.
 std::vector<std::string> Keys(const nlohmann::json& object);
 

@@ -288,6 +288,159 @@ TEST_F(StoreWebhookOutbox, ADatabaseOfTheFirstSchemaIsMigratedAndKeepsItsHandOff
   EXPECT_EQ(store_->PendingWebhookDeliveries(10)->size(), 1u);
 }
 
+// A conversation with a resolved hand-off that became a suggestion, an agent's reply and feedback,
+// as `customer_id` (may be "") on the conversation, stamped `now`.
+ExchangeResult FullConversation(Store& store, int64_t now, const std::string& customer_id = "") {
+  Exchange e = NewExchange(now, NewHandoff(0, now));
+  e.conversation.customer_id = customer_id;
+  auto r = store.RecordExchange(e);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return {};
+  EXPECT_TRUE(store.AddAgentMessage(r->handoff_id, "li", "您好", now).ok());
+  EXPECT_TRUE(store.ResolveHandoff(r->handoff_id, "li", "ok", "account-hacked", now).ok());
+  EXPECT_TRUE(store.AddFeedback({.conversation_id = r->conversation_id, .helpful = true,
+                                 .created_ms = now})
+                  .ok());
+  return *r;
+}
+
+void ExpectGone(Store& store, const ExchangeResult& r) {
+  EXPECT_EQ(store.GetConversation(r.conversation_id).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store.ListTurns(r.conversation_id)->empty());
+  EXPECT_EQ(store.GetHandoff(r.handoff_id).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store.ListFeedback(r.conversation_id)->empty());
+  const Result<std::vector<Suggestion>> suggestions = store.ListSuggestions(100);
+  ASSERT_TRUE(suggestions.ok());
+  for (const Suggestion& g : *suggestions) EXPECT_NE(g.handoff_id, r.handoff_id);
+}
+
+void ExpectKept(Store& store, const ExchangeResult& r) {
+  EXPECT_TRUE(store.GetConversation(r.conversation_id).ok());
+  EXPECT_EQ(store.ListTurns(r.conversation_id)->size(), 3u);
+  EXPECT_TRUE(store.GetHandoff(r.handoff_id).ok());
+  EXPECT_EQ(store.ListFeedback(r.conversation_id)->size(), 1u);
+}
+
+TEST(Store, DeletesAConversationWithEverythingRecordedFromIt) {
+  testing::TempDir dir;
+  auto store = OpenOrDie(dir.Path("kefu.db"));
+  ASSERT_NE(store, nullptr);
+  const ExchangeResult doomed = FullConversation(*store, 1000);
+  const ExchangeResult kept = FullConversation(*store, 1000);
+  ASSERT_TRUE(store->AddFeedback({.search_id = "s-1", .helpful = false, .created_ms = 1000}).ok());
+
+  auto deleted = store->DeleteConversation(doomed.conversation_id);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(deleted->conversations, 1);
+  EXPECT_EQ(deleted->turns, 3);
+  EXPECT_EQ(deleted->handoffs, 1);
+  EXPECT_EQ(deleted->feedback, 1);
+  EXPECT_EQ(deleted->suggestions, 1);
+  ExpectGone(*store, doomed);
+  ExpectKept(*store, kept);
+  EXPECT_EQ(store->ListSuggestions(100)->size(), 1u);
+  EXPECT_EQ(store->DeleteConversation(doomed.conversation_id).status().code(),
+            StatusCode::kNotFound);
+  // A deleted conversation cannot be continued; new ones work as before.
+  Exchange next = NewExchange(2000);
+  next.conversation.id = doomed.conversation_id;
+  EXPECT_EQ(store->RecordExchange(next).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store->RecordExchange(NewExchange(2000)).ok());
+}
+
+TEST(Store, DeletesEveryConversationOfACustomer) {
+  testing::TempDir dir;
+  auto store = OpenOrDie(dir.Path("kefu.db"));
+  ASSERT_NE(store, nullptr);
+  const ExchangeResult first = FullConversation(*store, 1000, "cust-42");
+  const ExchangeResult second = FullConversation(*store, 2000, "cust-42");
+  const ExchangeResult other = FullConversation(*store, 1000, "cust-7");
+  const ExchangeResult anonymous = FullConversation(*store, 1000);
+  // Named only on its hand-off (the conversation's customer was not known on a later message).
+  Exchange e = NewExchange(3000, NewHandoff(0, 3000));
+  e.handoff->customer_id = "cust-42";
+  auto by_handoff = store->RecordExchange(e);
+  ASSERT_TRUE(by_handoff.ok());
+
+  auto deleted = store->DeleteCustomer("cust-42");
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(deleted->conversations, 3);
+  EXPECT_EQ(deleted->turns, 8);
+  EXPECT_EQ(deleted->handoffs, 3);
+  EXPECT_EQ(deleted->feedback, 2);
+  EXPECT_EQ(deleted->suggestions, 2);
+  ExpectGone(*store, first);
+  ExpectGone(*store, second);
+  ExpectGone(*store, *by_handoff);
+  ExpectKept(*store, other);
+  ExpectKept(*store, anonymous);
+  auto none = store->DeleteCustomer("cust-42");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->conversations, 0);
+  EXPECT_EQ(store->DeleteCustomer("").status().code(), StatusCode::kInvalidArgument);
+  ExpectKept(*store, anonymous);
+}
+
+TEST(Store, DeletesConversationsNotUpdatedSinceACutoff) {
+  testing::TempDir dir;
+  auto store = OpenOrDie(dir.Path("kefu.db"));
+  ASSERT_NE(store, nullptr);
+  const ExchangeResult old_one = FullConversation(*store, 1000);
+  const ExchangeResult edge = FullConversation(*store, 5000);
+  const ExchangeResult recent = FullConversation(*store, 9000);
+
+  auto deleted = store->DeleteConversationsUpdatedBefore(5000);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(deleted->conversations, 1);
+  ExpectGone(*store, old_one);
+  ExpectKept(*store, edge);
+  ExpectKept(*store, recent);
+  EXPECT_EQ(store->DeleteConversationsUpdatedBefore(5000)->conversations, 0);
+  EXPECT_EQ(store->DeleteConversationsUpdatedBefore(10000)->conversations, 2);
+  ExpectGone(*store, edge);
+  ExpectGone(*store, recent);
+}
+
+TEST(Store, BackupCopiesWhatIsCommittedWhileTheStoreKeepsWriting) {
+  testing::TempDir dir;
+  auto store = OpenOrDie(dir.Path("kefu.db"));
+  ASSERT_NE(store, nullptr);
+  auto before = store->RecordExchange(NewExchange(1000, NewHandoff(3, 1000)));
+  ASSERT_TRUE(before.ok());
+  std::ofstream(dir.Path("copy.db")) << "an older backup";
+  ASSERT_TRUE(BackupDatabase(StoreOptions{.path = dir.Path("kefu.db")}, dir.Path("copy.db")).ok());
+  // The live store is untouched and goes on; the copy does not see what comes after.
+  auto after = store->RecordExchange(NewExchange(2000, NewHandoff(0, 2000)));
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("copy.db.partial")));
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("copy.db-wal")));
+
+  auto copy = OpenOrDie(dir.Path("copy.db"));
+  ASSERT_NE(copy, nullptr);
+  auto handoff = copy->GetHandoff(before->handoff_id);
+  ASSERT_TRUE(handoff.ok()) << handoff.status().ToString();
+  EXPECT_EQ(handoff->conversation_id, before->conversation_id);
+  EXPECT_EQ(handoff->priority, 3);
+  EXPECT_EQ(copy->ListTurns(before->conversation_id)->size(), 2u);
+  EXPECT_EQ(copy->GetHandoff(after->handoff_id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->GetHandoff(after->handoff_id)->priority, 0);
+}
+
+TEST(Store, BackupRefusesAMissingSourceAndItself) {
+  testing::TempDir dir;
+  EXPECT_EQ(BackupDatabase(StoreOptions{.path = dir.Path("none.db")}, dir.Path("copy.db")).code(),
+            StatusCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("none.db")));
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("copy.db")));
+  ASSERT_NE(OpenOrDie(dir.Path("kefu.db")), nullptr);
+  EXPECT_EQ(BackupDatabase(StoreOptions{.path = dir.Path("kefu.db")}, dir.Path("kefu.db")).code(),
+            StatusCode::kInvalidArgument);
+  std::ofstream(dir.Path("junk.db")) << std::string(4096, 'x');
+  EXPECT_EQ(BackupDatabase(StoreOptions{.path = dir.Path("junk.db")}, dir.Path("copy.db")).code(),
+            StatusCode::kDataLoss);
+  EXPECT_FALSE(std::filesystem::exists(dir.Path("copy.db")));
+}
+
 TEST(Store, RefusesAFileThatIsNotADatabase) {
   testing::TempDir dir;
   std::ofstream(dir.Path("junk.db")) << std::string(4096, 'x');
