@@ -149,7 +149,7 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
   std::vector<QueryTerm> terms = QueryTermsOf(tokens, options.ranking);
   const QueryRules& rules = searcher->rules();
   rules.ExpandSynonyms(norm.text, options.ranking, options.ranking.synonym_weight, &terms);
-  auto candidates = searcher->Search(terms, options);
+  auto candidates = searcher->Search(terms, options, tokens);
   if (!candidates.ok()) return candidates.status();
   std::vector<Locale> display = LocalesToTry(result.locale);
 

@@ -46,10 +46,12 @@ constexpr char kUsage[] =
     "                    the same every run); their questions become out of scope, as questions the KB\n"
     "                    does not cover are in production\n"
     "--set               override a ranking or policy setting for this run, e.g. --set bm25_b=0.7\n"
-    "                    (bigram_weight aggregate_weight body_weight bm25_k1 bm25_b pool\n"
-    "                     answer_threshold clarify_threshold, and the confidence model's bias\n"
-    "                     w_query_coverage w_doc_coverage w_margin w_score_ratio w_body_match\n"
-    "                     w_han_query w_query_words)\n"
+    "                    (bigram_weight aggregate_weight body_weight pair_weight synonym_weight bm25_k1\n"
+    "                     bm25_b pool drop_stop_words model_weight; the classifier's model (0 = off)\n"
+    "                     model_epochs model_learning_rate model_l2 model_ngram_min model_ngram_max;\n"
+    "                     answer_threshold clarify_threshold, and the confidence\n"
+    "                     model's bias w_query_coverage w_doc_coverage w_margin w_score_ratio\n"
+    "                     w_body_match w_han_query w_query_words w_model_probability w_model_margin)\n"
     "\n"
     "       kefu-eval --fit-confidence FILE.tsv...\n"
     "fits the confidence model to --features files (all together) and prints its coefficients\n";
@@ -211,7 +213,8 @@ int FitConfidence(const std::vector<std::string>& files) {
     int correct = 0, in_scope = 0, body = 0, han = 0;
     double confidence = 0;
     while (in >> correct >> in_scope >> confidence >> s.features.query_coverage >> s.features.doc_coverage >>
-           s.features.margin >> s.features.score_ratio >> body >> han >> s.features.query_words) {
+           s.features.margin >> s.features.score_ratio >> body >> han >> s.features.query_words >>
+           s.features.model_probability >> s.features.model_margin) {
       s.correct = correct != 0;
       s.features.body_match = body != 0;
       s.features.han_query = han != 0;
@@ -225,9 +228,10 @@ int FitConfidence(const std::vector<std::string>& files) {
   kefu::ConfidenceModel m = kefu::FitConfidenceModel(samples);
   std::printf("fitted on %zu questions\n", samples.size());
   std::printf("--set bias=%.4f --set w_query_coverage=%.4f --set w_doc_coverage=%.4f --set w_margin=%.4f "
-              "--set w_score_ratio=%.4f --set w_body_match=%.4f --set w_han_query=%.4f --set w_query_words=%.4f\n",
+              "--set w_score_ratio=%.4f --set w_body_match=%.4f --set w_han_query=%.4f --set w_query_words=%.4f "
+              "--set w_model_probability=%.4f --set w_model_margin=%.4f\n",
               m.bias, m.query_coverage, m.doc_coverage, m.margin, m.score_ratio, m.body_match, m.han_query,
-              m.query_words);
+              m.query_words, m.model_probability, m.model_margin);
   return 0;
 }
 
@@ -242,6 +246,7 @@ int main(int argc, char** argv) {
   double unknown_intents = 0;
   std::vector<std::string> problems;
   kefu::KnowledgeBaseOptions kb_options;
+  kefu::IndexBuildOptions build;
   auto set = [&](const std::string& assignment) {
     size_t eq = assignment.find('=');
     std::string name = assignment.substr(0, eq);
@@ -263,11 +268,24 @@ int main(int argc, char** argv) {
         {"w_body_match", &kb_options.policy.model.body_match},
         {"w_han_query", &kb_options.policy.model.han_query},
         {"w_query_words", &kb_options.policy.model.query_words},
+        {"w_model_probability", &kb_options.policy.model.model_probability},
+        {"w_model_margin", &kb_options.policy.model.model_margin},
+        {"model_weight", &kb_options.ranking.model_weight},
+        {"model_learning_rate", &build.classifier.learning_rate},
+        {"model_l2", &build.classifier.l2},
         {"clarify_threshold", &kb_options.policy.clarify_threshold}};
     if (name == "drop_stop_words" && eq != std::string::npos) {
       kb_options.ranking.drop_stop_words = v != 0;
     } else if (name == "pool" && eq != std::string::npos) {
       kb_options.ranking.pool = static_cast<int>(v);
+    } else if (name == "model_epochs" && eq != std::string::npos) {
+      build.classifier.epochs = static_cast<int>(v);
+    } else if (name == "model_ngram_min" && eq != std::string::npos) {
+      build.classifier.char_ngram_min = static_cast<int>(v);
+    } else if (name == "model_ngram_max" && eq != std::string::npos) {
+      build.classifier.char_ngram_max = static_cast<int>(v);
+    } else if (name == "model" && eq != std::string::npos) {
+      build.classifier.enabled = v != 0;
     } else if (knobs.count(name) != 0 && eq != std::string::npos) {
       *knobs[name] = v;
     } else {
@@ -352,7 +370,6 @@ int main(int argc, char** argv) {
   }
 
   TempDir tmp;
-  kefu::IndexBuildOptions build;
   build.index_dir = tmp.path();
   build.analysis = loaded.config;
   auto stats = kefu::BuildIndex(loaded.entries, build);
@@ -371,7 +388,7 @@ int main(int argc, char** argv) {
   if (!features_path.empty()) {
     features.open(features_path);
     features << "correct\tin_scope\tconfidence\tquery_coverage\tdoc_coverage\tmargin\tscore_ratio\tbody_match"
-                "\than_query\tquery_words\n";
+                "\than_query\tquery_words\tmodel_probability\tmodel_margin\n";
   }
   std::vector<Outcome> outcomes;
   int failures_printed = 0;
@@ -416,7 +433,8 @@ int main(int argc, char** argv) {
       features << o.correct << '\t' << o.in_scope << '\t' << o.confidence << '\t' << o.features.query_coverage
                << '\t' << o.features.doc_coverage << '\t' << o.features.margin << '\t'
                << o.features.score_ratio << '\t' << o.features.body_match << '\t' << o.features.han_query << '\t'
-               << o.features.query_words << '\n';
+               << o.features.query_words << '\t' << o.features.model_probability << '\t'
+               << o.features.model_margin << '\n';
     }
     if (o.in_scope && !o.correct && failures_printed < failures) {
       ++failures_printed;

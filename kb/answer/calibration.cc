@@ -7,12 +7,13 @@
 namespace kefu {
 namespace {
 
-constexpr int kDims = 8;  // bias + seven features
+constexpr int kDims = 10;  // bias + nine features
 using Vec = std::array<double, kDims>;
 
 Vec ToVec(const ConfidenceFeatures& f) {
   return {1.0,           f.query_coverage, f.doc_coverage,          f.margin,
-          f.score_ratio, f.body_match ? 1.0 : 0.0, f.han_query ? 1.0 : 0.0, f.query_words};
+          f.score_ratio, f.body_match ? 1.0 : 0.0, f.han_query ? 1.0 : 0.0, f.query_words,
+          f.model_probability, f.model_margin};
 }
 
 // Solves a * x = b by Gaussian elimination with partial pivoting; false when singular.
@@ -80,6 +81,8 @@ ConfidenceModel FitConfidenceModel(const std::vector<LabelledFeatures>& samples,
   m.body_match = w[5];
   m.han_query = w[6];
   m.query_words = w[7];
+  m.model_probability = w[8];
+  m.model_margin = w[9];
   return m;
 }
 

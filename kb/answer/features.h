@@ -12,6 +12,8 @@ struct ConfidenceFeatures {
   bool body_match = false;    // matched the body, not a question
   bool han_query = false;     // the question is Chinese (bigram matches make coverage run higher)
   double query_words = 0;     // log(1 + words and Han words in the question): short questions are vaguer
+  double model_probability = 0;  // the classifier's probability for the candidate (0 without one)
+  double model_margin = 0;       // that minus the classifier's best probability for another entry
 };
 
 }  // namespace kefu

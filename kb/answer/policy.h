@@ -16,6 +16,11 @@ struct ConfidenceModel {
   double body_match = 0.0;
   double han_query = -2.4116;
   double query_words = 0.1808;
+  // The classifier's features (ranking.h model_weight, classifier.h): 0 while it is off by default.
+  // Fitted with it on: --set w_model_probability=2.7258 --set w_model_margin=2.8233 and the other
+  // weights in docs/QUALITY.md.
+  double model_probability = 0.0;
+  double model_margin = 0.0;
 };
 
 struct AnswerPolicy {

@@ -112,6 +112,31 @@ void AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::string& k
   db->replace_document(base + schema::kAggregateSlot, aggregate);
 }
 
+// Trains one classifier per language group on the published entries' titles and questions (class =
+// entry id; both Chinese scripts share one) and writes it into the generation directory.
+Status TrainClassifiers(const Analyzer& analyzer, const std::vector<const Entry*>& sorted,
+                        const ClassifierOptions& options, const fs::path& gen_dir) {
+  for (bool chinese : {false, true}) {
+    std::vector<std::string> labels;
+    std::map<std::string, int> label_of;
+    std::vector<ClassifierExample> examples;
+    for (const Entry* e : sorted) {
+      if (e->status == EntryStatus::kDraft || IsChinese(e->locale) != chinese) continue;
+      auto [it, fresh] = label_of.try_emplace(e->id, static_cast<int>(labels.size()));
+      if (fresh) labels.push_back(e->id);
+      ScriptHint hint = schema::HintFor(e->locale);
+      examples.push_back({it->second, ClassifierFeaturesOf(analyzer.Analyze(e->title, hint), options)});
+      for (const std::string& q : e->questions) {
+        examples.push_back({it->second, ClassifierFeaturesOf(analyzer.Analyze(q, hint), options)});
+      }
+    }
+    if (labels.empty()) continue;
+    IntentClassifier model = IntentClassifier::Train(std::move(labels), examples, options);
+    KEFU_RETURN_IF_ERROR(model.Save((gen_dir / (chinese ? kChineseClassifierFile : kEnglishClassifierFile)).string()));
+  }
+  return Status::Ok();
+}
+
 // What the previous generation holds, read from its entry documents: enough to update a copy of it
 // in place (schema.h: the docid says an entry's id ordinal).
 struct Previous {
@@ -276,6 +301,12 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
     }
     db.commit();
     db.close();
+    if (options.classifier.enabled) {
+      auto train_start = std::chrono::steady_clock::now();
+      KEFU_RETURN_IF_ERROR(TrainClassifiers(**analyzer, sorted, options.classifier, tmp));
+      stats.classifier_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
+    }
   }
   meta.entries = stats.entries;
   KEFU_RETURN_IF_ERROR(WriteGenerationMeta(tmp.string(), meta, options.analysis));

@@ -12,6 +12,7 @@
 
 #include "kb/content/config_files.h"
 #include "kb/content/entry.h"
+#include "kb/search/classifier.h"
 #include "kb/status.h"
 
 namespace kefu {
@@ -31,6 +32,8 @@ struct IndexBuildOptions {
   // status keeps the current generation serving, removes the new one and is returned (see
   // kb/golden_guard.h). Default: none.
   std::function<Status(const std::string& gen_dir)> verify;
+  // The classifier trained on the entries' questions (classifier.h). Default: ClassifierOptions'.
+  ClassifierOptions classifier;
 };
 
 struct IndexBuildStats {
@@ -42,6 +45,7 @@ struct IndexBuildStats {
   std::map<std::string, int64_t> by_locale;  // "zh-Hans" -> count
   std::map<std::string, int64_t> by_type;    // "faq" -> count
   double seconds = 0;
+  double classifier_seconds = 0;  // of `seconds`, training the classifiers
 };
 
 // Indexes the published entries of `entries` as a new generation and makes it current.
@@ -51,5 +55,9 @@ Result<IndexBuildStats> BuildIndex(const std::vector<Entry>& entries, const Inde
 // Files inside a generation directory (besides the ContentConfig files).
 inline constexpr char kGenerationDb[] = "xapian";
 inline constexpr char kCurrentLink[] = "current";
+// One classifier per language group (classes compete only with entries a question can reach);
+// missing when disabled or the group has no entries.
+inline constexpr char kEnglishClassifierFile[] = "classifier-en.bin";
+inline constexpr char kChineseClassifierFile[] = "classifier-zh.bin";
 
 }  // namespace kefu

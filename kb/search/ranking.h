@@ -24,6 +24,11 @@ struct RankingOptions {
   bool drop_stop_words = true;
   // Documents fetched and fused by entry before the cut to the hits wanted. Default: 200.
   int pool = 200;
+  // Weight of the classifier's log-probability (classifier.h) in an entry's score, per nat and in
+  // units of the question's best lexical score: score = lexical + model_weight * best lexical *
+  // max(0, 10 + ln(p / p of the classifier's best entry)); 0 ranks by the lexical score alone.
+  // Used only when the generation has a classifier (ClassifierOptions::enabled). Default: 0.5.
+  double model_weight = 0.5;
 };
 
 }  // namespace kefu

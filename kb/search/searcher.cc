@@ -11,6 +11,8 @@
 
 #include "kb/content/codec.h"
 #include "kb/content/markdown.h"
+#include "kb/log.h"
+#include "kb/search/classifier.h"
 #include "kb/search/generation.h"
 #include "kb/search/schema.h"
 
@@ -74,6 +76,9 @@ Xapian::Query FilterQuery(const SearchOptions& options) {
   return filter;
 }
 
+// The classifier's log-probability counts from this many nats below its best class's upwards.
+constexpr double kModelFloorNats = 10;
+
 // Inverse document frequency over the question documents (unprefixed terms) or entry documents.
 double Idf(Xapian::Database& db, const std::string& term, double docs) {
   double tf = db.get_termfreq(term);
@@ -112,12 +117,72 @@ class Searcher::BodyCache {
       map_;
 };
 
+// The generation's classifiers (index_writer.h), one per language group, with what each class is in
+// this index: entry ordinal and audience.
+class Searcher::Models {
+ public:
+  struct Group {
+    IntentClassifier model;
+    std::unordered_map<Xapian::docid, int32_t> class_of_ordinal;
+    std::vector<bool> is_public;  // per class: some entry of the class is public
+  };
+
+  // Loads whichever classifier files `gen_dir` has; a damaged one is logged and left out.
+  static std::unique_ptr<Models> Load(const std::string& gen_dir, Xapian::Database& db) {
+    auto models = std::make_unique<Models>();
+    for (int g = 0; g < 2; ++g) {
+      std::filesystem::path file =
+          std::filesystem::path(gen_dir) / (g == 0 ? kEnglishClassifierFile : kChineseClassifierFile);
+      if (!std::filesystem::exists(file)) continue;
+      auto model = IntentClassifier::Load(file.string());
+      if (!model.ok()) {
+        KEFU_LOG(kWarn, "search") << "ranking without classifier: " << model.status().ToString();
+        continue;
+      }
+      auto group = std::make_unique<Group>();
+      group->model = std::move(model).value();
+      group->is_public.assign(group->model.labels().size(), false);
+      models->groups_[g] = std::move(group);
+    }
+    std::unordered_map<std::string, int32_t> label_index[2];
+    for (int g = 0; g < 2; ++g) {
+      if (!models->groups_[g]) continue;
+      const auto& labels = models->groups_[g]->model.labels();
+      for (size_t c = 0; c < labels.size(); ++c) label_index[g][labels[c]] = static_cast<int32_t>(c);
+    }
+    std::string kind(schema::kKindEntry);
+    std::string pub = schema::Term(schema::kAudiencePrefix, AudienceName(Audience::kPublic));
+    for (auto it = db.postlist_begin(kind); it != db.postlist_end(kind); ++it) {
+      Xapian::Document doc = db.get_document(*it);
+      auto locale = ParseLocale(doc.get_value(schema::kSlotLocale));
+      if (!locale) continue;
+      int g = GroupOf(*locale);
+      if (!models->groups_[g]) continue;
+      auto c = label_index[g].find(doc.get_value(schema::kSlotId));
+      if (c == label_index[g].end()) continue;
+      Group& group = *models->groups_[g];
+      group.class_of_ordinal[schema::IdOrdinalOf(*it)] = c->second;
+      auto t = doc.termlist_begin();
+      t.skip_to(pub);
+      if (t != doc.termlist_end() && *t == pub) group.is_public[static_cast<size_t>(c->second)] = true;
+    }
+    return models;
+  }
+
+  static int GroupOf(Locale locale) { return IsChinese(locale) ? 1 : 0; }
+  const Group* group(int g) const { return groups_[g].get(); }
+
+ private:
+  std::unique_ptr<Group> groups_[2];
+};
+
 Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool,
-                   int64_t entry_count)
+                   int64_t entry_count, std::unique_ptr<Models> models)
     : analyzer_(std::move(analyzer)),
       rules_(std::move(rules)),
       pool_(std::move(pool)),
       bodies_(std::make_unique<BodyCache>()),
+      models_(std::move(models)),
       entry_count_(entry_count) {}
 
 std::shared_ptr<const PreparedText> Searcher::PreparedBody(const Entry& entry) const {
@@ -139,17 +204,19 @@ Result<std::unique_ptr<Searcher>> Searcher::Open(const std::string& gen_dir) {
     auto pool = std::make_unique<Pool>(db_path);
     auto db = pool->Acquire();
     int64_t entries = db->get_termfreq(std::string(schema::kKindEntry));
+    std::unique_ptr<Models> models = Models::Load(gen_dir, *db);
     pool->Release(std::move(db));
     QueryRules rules = QueryRules::Parse(config, **analyzer);
     return std::unique_ptr<Searcher>(
-        new Searcher(std::move(analyzer).value(), std::move(rules), std::move(pool), entries));
+        new Searcher(std::move(analyzer).value(), std::move(rules), std::move(pool), entries,
+                     std::move(models)));
   } catch (const Xapian::Error& e) {
     return Status::DataLoss("cannot open index " + db_path + ": " + e.get_description());
   }
 }
 
-Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& terms,
-                                                const SearchOptions& options) const {
+Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& terms, const SearchOptions& options,
+                                                const std::vector<Token>& tokens) const {
   std::vector<Candidate> out;
   if (terms.empty()) return out;
   Borrowed db(pool_.get());
@@ -193,11 +260,59 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
         fused.body = std::max(fused.body, w);
       }
     }
+    // The classifier's say (ranking.h, model_weight): its probability for each entry, and the best
+    // probability it gives any other entry.
+    struct ModelScore {
+      double probability = 0, runner_up = 0;
+    };
+    std::unordered_map<Xapian::docid, ModelScore> model_of;
+    std::unordered_map<Xapian::docid, double> score_of;
+    double best_lexical = 0;
+    for (Xapian::docid ordinal : order) best_lexical = std::max(best_lexical, by_id[ordinal].total());
+    bool wanted[2] = {options.locales.empty(), options.locales.empty()};
+    for (Locale l : options.locales) wanted[Models::GroupOf(l)] = true;
+    for (int g = 0; g < 2; ++g) {
+      const Models::Group* group = models_->group(g);
+      if (!wanted[g] || group == nullptr || tokens.empty()) continue;
+      std::vector<bool> allowed = group->is_public;
+      if (options.include_internal) allowed.assign(allowed.size(), true);
+      std::vector<double> p = group->model.Predict(group->model.FeaturesOf(tokens), allowed);
+      // The two most probable classes give every class its best rival.
+      size_t first = 0;
+      double p1 = -1, p2 = -1;
+      for (size_t c = 0; c < p.size(); ++c) {
+        if (p[c] > p1) {
+          p2 = p1;
+          first = c, p1 = p[c];
+        } else if (p[c] > p2) {
+          p2 = p[c];
+        }
+      }
+      for (Xapian::docid ordinal : order) {
+        Xapian::docid locale_index = (*by_id[ordinal].best % schema::kDocsPerId) / schema::kDocsPerLocale;
+        if (Models::GroupOf(static_cast<Locale>(locale_index)) != g) continue;
+        auto c = group->class_of_ordinal.find(ordinal);
+        if (c == group->class_of_ordinal.end()) continue;
+        size_t k = static_cast<size_t>(c->second);
+        model_of[ordinal] = {p[k], k == first ? std::max(0.0, p2) : std::max(0.0, p1)};
+      }
+    }
+    for (Xapian::docid ordinal : order) {
+      auto m = model_of.find(ordinal);
+      double p = m == model_of.end() ? 0 : m->second.probability;
+      // Log-probabilities fuse better than probabilities: they keep the classifier's preferences
+      // when its probabilities are spread thin (many entries, or an unusual question).
+      double nats = 0;  // ln(p / the best class's p), floored
+      if (m != model_of.end() && p > 0) {
+        nats = std::max(0.0, kModelFloorNats + std::log(p / std::max(p, m->second.runner_up)));
+      }
+      score_of[ordinal] = by_id[ordinal].total() + options.ranking.model_weight * nats * best_lexical;
+    }
     // Equal scores are broken by entry id (read only for ties: ordinals of ids added by
     // incremental builds do not follow id order).
     auto id_of = [&](Xapian::docid ordinal) { return by_id[ordinal].best.get_document().get_value(schema::kSlotId); };
     std::sort(order.begin(), order.end(), [&](Xapian::docid a, Xapian::docid b) {
-      double ta = by_id[a].total(), tb = by_id[b].total();
+      double ta = score_of[a], tb = score_of[b];
       return ta != tb ? ta > tb : id_of(a) < id_of(b);
     });
     if (order.size() > static_cast<size_t>(options.limit)) order.resize(static_cast<size_t>(options.limit));
@@ -217,8 +332,13 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
       Candidate c;
       c.id = doc.get_value(schema::kSlotId);
       c.locale = ParseLocale(doc.get_value(schema::kSlotLocale)).value_or(Locale::kZhHans);
-      c.score = fused.total();
+      c.score = score_of[ordinal];
+      c.lexical_score = fused.total();
       c.question_match = fused.has_question;
+      if (auto m = model_of.find(ordinal); m != model_of.end()) {
+        c.model_probability = m->second.probability;
+        c.model_runner_up = m->second.runner_up;
+      }
       double matched = 0;
       for (auto t = enquire.get_matching_terms_begin(fused.best); t != enquire.get_matching_terms_end(fused.best);
            ++t) {

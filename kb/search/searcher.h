@@ -28,13 +28,18 @@ struct SearchOptions {
 struct Candidate {
   std::string id;
   Locale locale = Locale::kZhHans;  // locale of the best document
-  double score = 0;                 // fused weight: best question + aggregate + body documents
+  double score = 0;                 // ranking score: lexical_score plus the classifier's say
+  double lexical_score = 0;         // fused weight: best question + aggregate + body documents
   bool question_match = false;      // best document is a title/question, not the body
   std::string matched_text;         // that question's text (empty for a body match)
   // idf-weighted share of the query's terms found in the best document, in [0,1].
   double query_coverage = 0;
   // idf-weighted share of the best question's terms found in the query, in [0,1]; 0 for body matches.
   double doc_coverage = 0;
+  // The classifier's probability for this entry, and the highest it gives any other entry the
+  // question may reach; both 0 without a classifier.
+  double model_probability = 0;
+  double model_runner_up = 0;
 };
 
 class Searcher {
@@ -43,8 +48,9 @@ class Searcher {
   static Result<std::unique_ptr<Searcher>> Open(const std::string& gen_dir);
   ~Searcher();
 
-  Result<std::vector<Candidate>> Search(const std::vector<QueryTerm>& terms,
-                                        const SearchOptions& options) const;
+  // Ranks by `terms`; the question's `tokens` feed the classifier (none: lexical ranking only).
+  Result<std::vector<Candidate>> Search(const std::vector<QueryTerm>& terms, const SearchOptions& options,
+                                        const std::vector<Token>& tokens = {}) const;
 
   // The entry (any audience, published only: drafts are never indexed). nullopt when absent.
   Result<std::optional<Entry>> LoadEntry(const std::string& id, Locale locale) const;
@@ -61,11 +67,14 @@ class Searcher {
   class Pool;
   class Borrowed;
   class BodyCache;
-  Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool, int64_t entry_count);
+  class Models;
+  Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool, int64_t entry_count,
+           std::unique_ptr<Models> models);
   std::unique_ptr<Analyzer> analyzer_;
   QueryRules rules_;
   std::unique_ptr<Pool> pool_;
   std::unique_ptr<BodyCache> bodies_;
+  std::unique_ptr<Models> models_;
   int64_t entry_count_ = 0;
 };
 

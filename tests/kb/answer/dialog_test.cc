@@ -31,8 +31,8 @@ TEST(Dialog, DecidesEachCaseByTheTable) {
   const std::vector<Row> rows = {
       {"confident answer", {}, "退货运费谁承担", {}, kConfident, "", ReplyType::kAnswer,
        DialogReason::kConfident, 0},
-      {"at the threshold answers", {}, "q", {}, {{"a", 0.75, false}}, "", ReplyType::kAnswer,
-       DialogReason::kConfident, 0},
+      {"at the threshold answers", {}, "q", {}, {{"a", AnswerPolicy().answer_threshold, false}}, "",
+       ReplyType::kAnswer, DialogReason::kConfident, 0},
       {"escalating entry", {}, "账号被盗了", {}, kEscalates, "", ReplyType::kHandoff,
        DialogReason::kEntryEscalates, 1},
       {"between thresholds clarifies", {}, "q", {}, kAmbiguous, "", ReplyType::kClarify,

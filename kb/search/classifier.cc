@@ -1,0 +1,421 @@
+// Sparse softmax regression by stochastic gradient descent; features from the analyser's tokens.
+#include "kb/search/classifier.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <unordered_set>
+
+#include "kb/search/terms.h"
+
+namespace kefu {
+namespace {
+
+constexpr char kMagic[] = "KEFUIC01";
+constexpr size_t kMagicBytes = 8;
+// Updates smaller than this times the step size are skipped (most classes, once training is
+// under way): a large saving on full weight matrices, no measurable change in the model.
+constexpr double kNegligibleGradient = 1e-4;
+
+// Byte length of the UTF-8 sequence starting with `lead` (1 for stray continuation bytes).
+size_t Utf8Length(unsigned char lead) {
+  if (lead >= 0xF0) return 4;
+  if (lead >= 0xE0) return 3;
+  if (lead >= 0xC0) return 2;
+  return 1;
+}
+
+std::vector<std::string> CodePoints(std::string_view text) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < text.size();) {
+    size_t n = std::min(Utf8Length(static_cast<unsigned char>(text[i])), text.size() - i);
+    out.emplace_back(text.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
+// Character n-grams of `chars`, lengths min..max, each prefixed with "C".
+void AddNgrams(const std::vector<std::string>& chars, int min, int max, std::vector<std::string>* out) {
+  if (min <= 0) return;
+  for (int n = min; n <= max; ++n) {
+    for (size_t i = 0; i + static_cast<size_t>(n) <= chars.size(); ++i) {
+      std::string gram = "C";
+      for (size_t k = i; k < i + static_cast<size_t>(n); ++k) gram += chars[k];
+      out->push_back(std::move(gram));
+    }
+  }
+}
+
+class Writer {
+ public:
+  explicit Writer(std::ofstream* out) : out_(out) {}
+  void U32(uint32_t v) { out_->write(reinterpret_cast<const char*>(&v), sizeof v); }
+  void F32(float v) { out_->write(reinterpret_cast<const char*>(&v), sizeof v); }
+  void Str(const std::string& s) {
+    U32(static_cast<uint32_t>(s.size()));
+    out_->write(s.data(), static_cast<std::streamsize>(s.size()));
+  }
+
+ private:
+  std::ofstream* out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string data) : data_(std::move(data)) {}
+  bool U32(uint32_t* v) { return Raw(v, sizeof *v); }
+  bool F32(float* v) { return Raw(v, sizeof *v) && std::isfinite(*v); }
+  bool Str(std::string* s) {
+    uint32_t n = 0;
+    if (!U32(&n) || n > data_.size() - pos_) return false;
+    s->assign(data_, pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool Skip(size_t n) {
+    if (n > data_.size() - pos_) return false;
+    pos_ += n;
+    return true;
+  }
+  size_t remaining() const { return data_.size() - pos_; }
+  const std::string& data() const { return data_; }
+
+ private:
+  bool Raw(void* v, size_t n) {
+    if (n > data_.size() - pos_) return false;
+    std::memcpy(v, data_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+  std::string data_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+std::vector<std::string> ClassifierFeaturesOf(const std::vector<Token>& tokens, const ClassifierOptions& options) {
+  std::vector<std::string> out;
+  for (const Token& t : tokens) {
+    std::string term = TermOf(t);
+    if (term.empty()) continue;
+    out.push_back(term);
+    if (t.kind == TokenKind::kWord) {
+      std::vector<std::string> chars = CodePoints(t.text);
+      chars.insert(chars.begin(), "#");
+      chars.push_back("#");
+      AddNgrams(chars, options.char_ngram_min, options.char_ngram_max, &out);
+    } else if (t.kind == TokenKind::kHanWord && options.char_ngram_min > 0) {
+      for (std::string& c : CodePoints(t.text)) out.push_back("C" + c);  // Han characters
+    }
+  }
+  // Han trigrams from overlapping bigrams (the bigrams themselves are terms already).
+  if (options.char_ngram_max >= 3 && options.char_ngram_min > 0) {
+    const Token* previous = nullptr;
+    for (const Token& t : tokens) {
+      if (t.kind != TokenKind::kHanBigram) continue;
+      if (previous != nullptr && t.begin > previous->begin && t.begin < previous->end) {
+        std::vector<std::string> chars = CodePoints(t.text);
+        if (!chars.empty()) out.push_back("C" + previous->text + chars.back());
+      }
+      previous = &t;
+    }
+  }
+  for (std::string& pair : PairTermsOf(tokens)) out.push_back(std::move(pair));
+  return out;
+}
+
+std::vector<std::pair<int32_t, float>> IntentClassifier::Vectorize(const std::vector<std::string>& features) const {
+  std::vector<std::pair<int32_t, float>> x;
+  std::unordered_map<int32_t, int> tf;
+  for (const std::string& f : features) {
+    auto it = feature_ids_.find(f);
+    if (it != feature_ids_.end()) ++tf[it->second];
+  }
+  double norm = 0;
+  for (const auto& [id, n] : tf) {
+    float v = static_cast<float>((1.0 + std::log(static_cast<double>(n))) * features_[static_cast<size_t>(id)].idf);
+    x.emplace_back(id, v);
+    norm += static_cast<double>(v) * v;
+  }
+  std::sort(x.begin(), x.end());  // deterministic order whatever the hash map did
+  if (norm > 0) {
+    float inv = static_cast<float>(1.0 / std::sqrt(norm));
+    for (auto& [id, v] : x) v *= inv;
+  }
+  return x;
+}
+
+IntentClassifier IntentClassifier::Train(std::vector<std::string> labels,
+                                         const std::vector<ClassifierExample>& examples,
+                                         const ClassifierOptions& options) {
+  IntentClassifier m;
+  m.extraction_.char_ngram_min = options.char_ngram_min;
+  m.extraction_.char_ngram_max = options.char_ngram_max;
+  m.labels_ = std::move(labels);
+  const size_t classes = m.labels_.size();
+  // Vocabulary in first-seen order, document frequencies and each feature's classes.
+  std::vector<int> df;
+  std::vector<std::vector<int32_t>> support;
+  std::vector<ClassifierExample> usable;
+  for (const ClassifierExample& e : examples) {
+    if (e.label < 0 || static_cast<size_t>(e.label) >= classes) continue;
+    std::unordered_set<std::string> seen;
+    for (const std::string& f : e.features) {
+      if (!seen.insert(f).second) continue;
+      auto [it, fresh] = m.feature_ids_.try_emplace(f, static_cast<int32_t>(m.feature_names_.size()));
+      if (fresh) {
+        m.feature_names_.push_back(f);
+        df.push_back(0);
+        support.emplace_back();
+      }
+      ++df[static_cast<size_t>(it->second)];
+      support[static_cast<size_t>(it->second)].push_back(e.label);
+    }
+    usable.push_back(e);
+  }
+  const double n = static_cast<double>(usable.size());
+  const bool dense = static_cast<double>(classes) * static_cast<double>(m.feature_names_.size()) <=
+                     static_cast<double>(options.max_dense_weights);
+  m.features_.resize(m.feature_names_.size());
+  for (size_t f = 0; f < m.features_.size(); ++f) {
+    Feature& feature = m.features_[f];
+    feature.idf = static_cast<float>(std::log((1.0 + n) / (1.0 + df[f])) + 1.0);
+    std::vector<int32_t>& c = support[f];
+    if (dense) {
+      c.resize(classes);
+      std::iota(c.begin(), c.end(), 0);
+    }
+    std::sort(c.begin(), c.end());
+    c.erase(std::unique(c.begin(), c.end()), c.end());
+    feature.classes = std::move(c);
+    feature.weights.assign(feature.classes.size(), 0.0f);
+  }
+  // Identical phrasings of several entries become one sample whose target is shared among them:
+  // the model then treats those entries exactly alike (ties stay ties, broken by id downstream).
+  struct Sample {
+    std::vector<std::pair<int32_t, float>> x;
+    std::vector<std::pair<int32_t, double>> targets;  // class, share; shares sum to 1
+  };
+  std::vector<Sample> samples;
+  {
+    std::map<std::vector<std::pair<int32_t, float>>, size_t> sample_of;
+    std::vector<std::map<int32_t, int>> counts;
+    for (const ClassifierExample& e : usable) {
+      std::vector<std::pair<int32_t, float>> x = m.Vectorize(e.features);
+      if (x.empty()) continue;
+      auto [it, fresh] = sample_of.try_emplace(x, samples.size());
+      if (fresh) {
+        samples.push_back({std::move(x), {}});
+        counts.emplace_back();
+      }
+      ++counts[it->second][e.label];
+    }
+    for (size_t i = 0; i < samples.size(); ++i) {
+      int total = 0;
+      for (const auto& [c, k] : counts[i]) total += k;
+      for (const auto& [c, k] : counts[i]) samples[i].targets.emplace_back(c, static_cast<double>(k) / total);
+    }
+  }
+  if (samples.empty() || options.epochs <= 0) return m;
+
+  std::vector<size_t> order(samples.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937 rng(options.seed);
+  std::vector<double> z(classes, 0);
+  std::vector<char> touched_mark(classes, 0);
+  std::vector<int32_t> touched, active;
+  const double total_steps = static_cast<double>(options.epochs) * static_cast<double>(samples.size());
+  double step = 0;
+  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+    // Fisher-Yates on mt19937's output, which the standard fixes (std::shuffle and the
+    // distributions may differ between libraries).
+    for (size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng() % (i + 1)]);
+    double epoch_rate = 0;
+    for (size_t i : order) {
+      double rate = options.learning_rate * (1.0 - step / total_steps);
+      epoch_rate += rate;
+      ++step;
+      const Sample& sample = samples[i];
+      touched.clear();
+      for (const auto& [f, v] : sample.x) {
+        const Feature& feature = m.features_[static_cast<size_t>(f)];
+        for (size_t k = 0; k < feature.classes.size(); ++k) {
+          size_t c = static_cast<size_t>(feature.classes[k]);
+          if (!touched_mark[c]) {
+            touched_mark[c] = 1;
+            touched.push_back(static_cast<int32_t>(c));
+            z[c] = 0;
+          }
+          z[c] += static_cast<double>(v) * feature.weights[k];
+        }
+      }
+      // Softmax over every class; those sharing no feature with x have logit 0.
+      double top = 0;
+      for (int32_t c : touched) top = std::max(top, z[static_cast<size_t>(c)]);
+      double denominator = static_cast<double>(classes - touched.size()) * std::exp(-top);
+      for (int32_t c : touched) {
+        z[static_cast<size_t>(c)] = std::exp(z[static_cast<size_t>(c)] - top);
+        denominator += z[static_cast<size_t>(c)];
+      }
+      // z becomes the gradient of the loss by each touched class's logit: p - target.
+      for (int32_t c : touched) z[static_cast<size_t>(c)] /= denominator;
+      for (const auto& [c, share] : sample.targets) z[static_cast<size_t>(c)] -= share;
+      // Classes the sample gives next to no probability learn next to nothing from it.
+      active.clear();
+      for (int32_t c : touched) {
+        if (std::fabs(z[static_cast<size_t>(c)]) >= kNegligibleGradient) active.push_back(c);
+      }
+      for (const auto& [f, v] : sample.x) {
+        Feature& feature = m.features_[static_cast<size_t>(f)];
+        if (feature.classes.size() == classes) {  // every class: weights[c] is class c's
+          for (int32_t c : active) {
+            feature.weights[static_cast<size_t>(c)] -= static_cast<float>(rate * z[static_cast<size_t>(c)] * v);
+          }
+          continue;
+        }
+        for (size_t k = 0; k < feature.classes.size(); ++k) {
+          double gradient = z[static_cast<size_t>(feature.classes[k])];
+          if (std::fabs(gradient) < kNegligibleGradient) continue;
+          feature.weights[k] -= static_cast<float>(rate * gradient * v);
+        }
+      }
+      for (int32_t c : touched) touched_mark[static_cast<size_t>(c)] = 0;
+    }
+    if (options.l2 > 0) {
+      float decay = static_cast<float>(std::exp(-options.l2 * epoch_rate));
+      for (Feature& feature : m.features_) {
+        for (float& w : feature.weights) w *= decay;
+      }
+    }
+  }
+  return m;
+}
+
+std::vector<double> IntentClassifier::Predict(const std::vector<std::string>& features,
+                                              const std::vector<bool>& allowed) const {
+  const size_t classes = labels_.size();
+  std::vector<double> p(classes, 0);
+  std::vector<char> touched(classes, 0);
+  size_t allowed_count = 0;
+  for (size_t c = 0; c < classes; ++c) {
+    if (c < allowed.size() && allowed[c]) ++allowed_count;
+  }
+  if (allowed_count == 0) return p;
+  size_t touched_count = 0;
+  for (const auto& [f, v] : Vectorize(features)) {
+    const Feature& feature = features_[static_cast<size_t>(f)];
+    for (size_t k = 0; k < feature.classes.size(); ++k) {
+      size_t c = static_cast<size_t>(feature.classes[k]);
+      if (c >= allowed.size() || !allowed[c]) continue;
+      if (!touched[c]) {
+        touched[c] = 1;
+        ++touched_count;
+      }
+      p[c] += static_cast<double>(v) * feature.weights[k];
+    }
+  }
+  double top = 0;
+  for (size_t c = 0; c < classes; ++c) {
+    if (touched[c]) top = std::max(top, p[c]);
+  }
+  double rest = std::exp(-top);
+  double denominator = static_cast<double>(allowed_count - touched_count) * rest;
+  for (size_t c = 0; c < classes; ++c) {
+    if (touched[c]) {
+      p[c] = std::exp(p[c] - top);
+      denominator += p[c];
+    }
+  }
+  for (size_t c = 0; c < classes; ++c) {
+    if (c >= allowed.size() || !allowed[c]) continue;
+    p[c] = (touched[c] ? p[c] : rest) / denominator;
+  }
+  return p;
+}
+
+std::vector<std::string> IntentClassifier::FeaturesOf(const std::vector<Token>& tokens) const {
+  return ClassifierFeaturesOf(tokens, extraction_);
+}
+
+size_t IntentClassifier::weight_count() const {
+  size_t n = 0;
+  for (const Feature& f : features_) n += f.weights.size();
+  return n;
+}
+
+Status IntentClassifier::Save(const std::string& path) const {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return Status::Internal("cannot write " + path);
+  out.write(kMagic, kMagicBytes);
+  Writer w(&out);
+  w.U32(static_cast<uint32_t>(std::max(0, extraction_.char_ngram_min)));
+  w.U32(static_cast<uint32_t>(std::max(0, extraction_.char_ngram_max)));
+  w.U32(static_cast<uint32_t>(labels_.size()));
+  for (const std::string& label : labels_) w.Str(label);
+  w.U32(static_cast<uint32_t>(features_.size()));
+  for (size_t f = 0; f < features_.size(); ++f) {
+    const Feature& feature = features_[f];
+    w.Str(feature_names_[f]);
+    w.F32(feature.idf);
+    w.U32(static_cast<uint32_t>(feature.classes.size()));
+    for (size_t k = 0; k < feature.classes.size(); ++k) {
+      w.U32(static_cast<uint32_t>(feature.classes[k]));
+      w.F32(feature.weights[k]);
+    }
+  }
+  out.flush();
+  if (!out) return Status::Internal("cannot write " + path);
+  return Status::Ok();
+}
+
+Result<IntentClassifier> IntentClassifier::Load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read " + path);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  Reader r(buf.str());
+  auto damaged = [&]() { return Status::DataLoss(path + " is not a Kefu classifier file (or is damaged)"); };
+  if (r.data().compare(0, kMagicBytes, kMagic) != 0 || !r.Skip(kMagicBytes)) return damaged();
+  IntentClassifier m;
+  uint32_t ngram_min = 0, ngram_max = 0;
+  if (!r.U32(&ngram_min) || !r.U32(&ngram_max) || ngram_min > 16 || ngram_max > 16) return damaged();
+  m.extraction_.char_ngram_min = static_cast<int>(ngram_min);
+  m.extraction_.char_ngram_max = static_cast<int>(ngram_max);
+  uint32_t labels = 0;
+  // Every label and feature takes at least 4 bytes: counts larger than the file are damage.
+  if (!r.U32(&labels) || labels > r.remaining() / 4) return damaged();
+  m.labels_.resize(labels);
+  for (std::string& label : m.labels_) {
+    if (!r.Str(&label)) return damaged();
+  }
+  uint32_t features = 0;
+  if (!r.U32(&features) || features > r.remaining() / 4) return damaged();
+  m.features_.resize(features);
+  m.feature_names_.resize(features);
+  for (uint32_t f = 0; f < features; ++f) {
+    Feature& feature = m.features_[f];
+    uint32_t count = 0;
+    if (!r.Str(&m.feature_names_[f]) || !r.F32(&feature.idf) || !r.U32(&count) || count > labels) return damaged();
+    feature.classes.resize(count);
+    feature.weights.resize(count);
+    for (uint32_t k = 0; k < count; ++k) {
+      uint32_t c = 0;
+      if (!r.U32(&c) || c >= labels || (k > 0 && static_cast<int32_t>(c) <= feature.classes[k - 1]) ||
+          !r.F32(&feature.weights[k])) {
+        return damaged();
+      }
+      feature.classes[k] = static_cast<int32_t>(c);
+    }
+    if (!m.feature_ids_.try_emplace(m.feature_names_[f], static_cast<int32_t>(f)).second) return damaged();
+  }
+  if (r.remaining() != 0) return damaged();
+  return m;
+}
+
+}  // namespace kefu

@@ -1,0 +1,98 @@
+// IntentClassifier: a multinomial logistic regression trained at index time on the knowledge base's
+// own phrasings (each entry's title and alternative questions), one class per entry. It sees word
+// terms (stemmed, the index's own TermOf), word pairs, Han bigrams and character n-grams (typos,
+// inflections, Han words ICU splits differently), tf-idf weighted. Its probabilities re-rank the
+// lexical candidates and feed the confidence model; they never replace the Xapian ranking (measured
+// worse alone, docs/QUALITY.md).
+//
+// Small knowledge bases get a full weight matrix; large ones sparse weights (class c has a weight for
+// feature f only when one of c's phrasings has f), so the model stays a few MB for 1,000 entries
+// and trains in seconds.
+// Training is deterministic (fixed shuffling seed). Free of Xapian types.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kb/status.h"
+#include "kb/text/analyzer.h"
+
+namespace kefu {
+
+struct ClassifierOptions {
+  // Train the classifier at index time. Default: false: it raises Recall@1 by 4-5 points on the
+  // evaluation sets, but with the confidence model refitted to use it, vague questions on a small
+  // knowledge base with few questions per entry ("refund", "order") become confident answers
+  // (docs/QUALITY.md); turn it on together with RankingOptions::model_weight and the confidence
+  // weights given there.
+  bool enabled = false;
+  // Passes of stochastic gradient descent over the phrasings. Default: 30.
+  int epochs = 30;
+  // Initial step size; it decays linearly to 0 over the passes. Default: 1.0.
+  double learning_rate = 1.0;
+  // L2 penalty, applied as weight decay after each pass. Default: 1e-4.
+  double l2 = 1e-4;
+  // Character n-grams of each word (with a boundary mark at both ends), this length range; 0
+  // turns them off. Default: 2..4.
+  int char_ngram_min = 2;
+  int char_ngram_max = 4;
+  // Every class gets a weight for every feature (plain logistic regression: a word can also count
+  // against a class) while classes x features stays at or below this; above it, class c has weights
+  // only for the features of its own phrasings, which keeps large knowledge bases small. Default:
+  // 4,000,000 (16 MB; about 150 entries with 10 questions each).
+  int64_t max_dense_weights = 4'000'000;
+  // Shuffling seed, so that training is reproducible. Default: 1.
+  uint32_t seed = 1;
+};
+
+// The classifier's view of analysed text: feature strings, repeated when they occur repeatedly.
+std::vector<std::string> ClassifierFeaturesOf(const std::vector<Token>& tokens, const ClassifierOptions& options);
+
+struct ClassifierExample {
+  int label = 0;  // class index
+  std::vector<std::string> features;
+};
+
+class IntentClassifier {
+ public:
+  IntentClassifier() = default;
+
+  // Trains on `examples` with classes 0..labels.size()-1 named by `labels`. Classes without
+  // examples never win.
+  static IntentClassifier Train(std::vector<std::string> labels, const std::vector<ClassifierExample>& examples,
+                                const ClassifierOptions& options);
+
+  // Binary file of the model; Load() answers kDataLoss for a damaged or foreign file.
+  Status Save(const std::string& path) const;
+  static Result<IntentClassifier> Load(const std::string& path);
+
+  // The features of analysed text, extracted as at training time.
+  std::vector<std::string> FeaturesOf(const std::vector<Token>& tokens) const;
+
+  // Probability of each class given `features`, over the classes with `allowed[c]` only (others get
+  // 0); `allowed` has one flag per class. Uniform when no feature is known.
+  std::vector<double> Predict(const std::vector<std::string>& features, const std::vector<bool>& allowed) const;
+
+  const std::vector<std::string>& labels() const { return labels_; }
+  size_t feature_count() const { return features_.size(); }
+  size_t weight_count() const;
+
+ private:
+  struct Feature {
+    float idf = 0;
+    std::vector<int32_t> classes;  // ascending
+    std::vector<float> weights;    // parallel to classes
+  };
+  // (feature index, tf-idf value) pairs, L2-normalised; unknown features dropped.
+  std::vector<std::pair<int32_t, float>> Vectorize(const std::vector<std::string>& features) const;
+
+  ClassifierOptions extraction_;  // char_ngram_min/max used in training
+  std::vector<std::string> labels_;
+  std::vector<std::string> feature_names_;  // parallel to features_
+  std::vector<Feature> features_;
+  std::unordered_map<std::string, int32_t> feature_ids_;
+};
+
+}  // namespace kefu
