@@ -200,6 +200,10 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
       result.hits.push_back(std::move(hit));
     }
   }
+  // The classifier-aware confidence only where the searched language group has a classifier.
+  const ConfidenceModel& model = searcher->HasClassifier(options.locales.front())
+                                     ? impl_->options.policy.model_with_classifier
+                                     : impl_->options.policy.model;
   size_t words = std::count_if(tokens.begin(), tokens.end(),
                                [](const Token& t) { return t.kind != TokenKind::kHanBigram; });
   for (size_t i = 0; i < candidates->size() && static_cast<int>(result.hits.size()) < request.limit; ++i) {
@@ -214,7 +218,7 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
       hit.matched_terms = matched_terms(c.matched_text.empty() ? (*entry)->title : c.matched_text);
     }
     hit.features = FeaturesOf(*candidates, i, words, norm.had_han);
-    hit.confidence = Confidence(hit.features, impl_->options.policy.model);
+    hit.confidence = Confidence(hit.features, model);
     result.hits.push_back(std::move(hit));
   }
   result.confidence = result.hits.empty() ? 0 : result.hits.front().confidence;

@@ -51,7 +51,9 @@ constexpr char kUsage[] =
     "                     model_epochs model_learning_rate model_l2 model_ngram_min model_ngram_max;\n"
     "                     answer_threshold clarify_threshold, and the confidence\n"
     "                     model's bias w_query_coverage w_doc_coverage w_margin w_score_ratio\n"
-    "                     w_body_match w_han_query w_query_words w_model_probability w_model_margin)\n"
+    "                     w_body_match w_han_query w_query_words w_model_probability w_model_margin;\n"
+    "                     the same with a c_ prefix for the model used where a classifier was\n"
+    "                     trained; model_gate model_gate_per_entry, the phrasings that train one)\n"
     "\n"
     "       kefu-eval --fit-confidence FILE.tsv...\n"
     "fits the confidence model to --features files (all together) and prints its coefficients\n";
@@ -273,6 +275,17 @@ int main(int argc, char** argv) {
         {"model_weight", &kb_options.ranking.model_weight},
         {"model_learning_rate", &build.classifier.learning_rate},
         {"model_l2", &build.classifier.l2},
+        {"c_bias", &kb_options.policy.model_with_classifier.bias},
+        {"c_w_query_coverage", &kb_options.policy.model_with_classifier.query_coverage},
+        {"c_w_doc_coverage", &kb_options.policy.model_with_classifier.doc_coverage},
+        {"c_w_margin", &kb_options.policy.model_with_classifier.margin},
+        {"c_w_score_ratio", &kb_options.policy.model_with_classifier.score_ratio},
+        {"c_w_body_match", &kb_options.policy.model_with_classifier.body_match},
+        {"c_w_han_query", &kb_options.policy.model_with_classifier.han_query},
+        {"c_w_query_words", &kb_options.policy.model_with_classifier.query_words},
+        {"c_w_model_probability", &kb_options.policy.model_with_classifier.model_probability},
+        {"c_w_model_margin", &kb_options.policy.model_with_classifier.model_margin},
+        {"model_gate_per_entry", &build.classifier.min_phrasings_per_entry},
         {"clarify_threshold", &kb_options.policy.clarify_threshold}};
     if (name == "drop_stop_words" && eq != std::string::npos) {
       kb_options.ranking.drop_stop_words = v != 0;
@@ -284,6 +297,8 @@ int main(int argc, char** argv) {
       build.classifier.char_ngram_min = static_cast<int>(v);
     } else if (name == "model_ngram_max" && eq != std::string::npos) {
       build.classifier.char_ngram_max = static_cast<int>(v);
+    } else if (name == "model_gate" && eq != std::string::npos) {
+      build.classifier.min_phrasings = static_cast<int64_t>(v);
     } else if (name == "model" && eq != std::string::npos) {
       build.classifier.enabled = v != 0;
     } else if (knobs.count(name) != 0 && eq != std::string::npos) {

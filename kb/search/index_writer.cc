@@ -120,8 +120,10 @@ Status TrainClassifiers(const Analyzer& analyzer, const std::vector<const Entry*
     std::vector<std::string> labels;
     std::map<std::string, int> label_of;
     std::vector<ClassifierExample> examples;
+    size_t entries = 0;  // per locale: a Traditional entry and its Simplified original are two
     for (const Entry* e : sorted) {
       if (e->status == EntryStatus::kDraft || IsChinese(e->locale) != chinese) continue;
+      ++entries;
       auto [it, fresh] = label_of.try_emplace(e->id, static_cast<int>(labels.size()));
       if (fresh) labels.push_back(e->id);
       ScriptHint hint = schema::HintFor(e->locale);
@@ -131,6 +133,11 @@ Status TrainClassifiers(const Analyzer& analyzer, const std::vector<const Entry*
       }
     }
     if (labels.empty()) continue;
+    // The gate (classifier.h): too few phrasings for the classifier to know its classes.
+    if (static_cast<int64_t>(examples.size()) < options.min_phrasings &&
+        static_cast<double>(examples.size()) < options.min_phrasings_per_entry * static_cast<double>(entries)) {
+      continue;
+    }
     IntentClassifier model = IntentClassifier::Train(std::move(labels), examples, options);
     KEFU_RETURN_IF_ERROR(model.Save((gen_dir / (chinese ? kChineseClassifierFile : kEnglishClassifierFile)).string()));
   }

@@ -370,6 +370,10 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
   return out;
 }
 
+bool Searcher::HasClassifier(Locale locale) const {
+  return models_ != nullptr && models_->group(Models::GroupOf(locale)) != nullptr;
+}
+
 Result<std::optional<Entry>> Searcher::LoadEntry(const std::string& id, Locale locale) const {
   Borrowed db(pool_.get());
   try {

@@ -62,6 +62,9 @@ class Searcher {
   const Analyzer& analyzer() const { return *analyzer_; }
   const QueryRules& rules() const { return rules_; }
   int64_t entry_count() const { return entry_count_; }
+  // Whether this generation has a classifier for `locale`'s language group (index_writer.h: trained
+  // only when the group's entries have enough phrasings, ClassifierOptions).
+  bool HasClassifier(Locale locale) const;
 
  private:
   class Pool;

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kb/answer/confidence.h"
 #include "kb/content/loader.h"
 #include "kb/knowledge_base.h"
 #include "kb/search/generation.h"
@@ -362,6 +363,104 @@ TEST(Generations, ABuildThatCannotRunLeavesCurrentUntouched) {
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(next->generation, "gen-2");
   EXPECT_FALSE(fs::exists(dir.Path("gen-7.tmp")));
+}
+
+// The classifier is on by default but trained only for a language group whose entries have enough
+// phrasings (classifier.h, the gate); the classifier-aware confidence serves only those groups.
+Entry PhrasedEntry(const std::string& id, Locale locale, const std::string& topic, int questions) {
+  Entry e;
+  e.id = id;
+  e.locale = locale;
+  e.title = locale == Locale::kEn ? "how do I " + topic : topic + "怎么办";
+  for (int i = 0; i < questions; ++i) {
+    e.questions.push_back(locale == Locale::kEn ? "question " + std::to_string(i) + " about " + topic
+                                                : "关于" + topic + "的问题" + std::to_string(i));
+  }
+  e.body = "Answer for " + topic;
+  return e;
+}
+
+bool HasFile(const TempDir& dir, const char* file) {
+  auto gen = ReadCurrentGeneration(dir.path());
+  return gen.ok() && fs::exists(fs::path(dir.path()) / *gen / file);
+}
+
+TEST(ClassifierGate, ShippedContentTrainsNoClassifierAndKeepsTheLexicalConfidence) {
+  EXPECT_TRUE(ClassifierOptions().enabled);
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  ASSERT_TRUE(BuildIndex(LoadRealContent(), options).ok());
+  EXPECT_FALSE(HasFile(dir, kEnglishClassifierFile));
+  EXPECT_FALSE(HasFile(dir, kChineseClassifierFile));
+  auto kb = KnowledgeBase::Open(OptionsFor(dir));
+  ASSERT_TRUE(kb.ok());
+  for (const char* q : {"refund", "退款多久"}) {
+    SearchRequest request;
+    request.query = q;
+    auto r = (*kb)->Search(request);
+    ASSERT_TRUE(r.ok());
+    ASSERT_FALSE(r->hits.empty()) << q;
+    EXPECT_EQ(r->hits[0].features.model_probability, 0) << q;
+    EXPECT_DOUBLE_EQ(r->hits[0].confidence, Confidence(r->hits[0].features, AnswerPolicy().model)) << q;
+  }
+}
+
+TEST(ClassifierGate, TrainsAGroupOnlyWithEnoughPhrasingsPerEntryOrInAll) {
+  const std::vector<std::string> topics = {"reset my password", "track my parcel", "cancel my order",
+                                           "change my address"};
+  const std::vector<std::string> zh_topics = {"重置密码", "查询物流", "取消订单", "修改地址"};
+  std::vector<Entry> entries;
+  for (size_t i = 0; i < topics.size(); ++i) {
+    entries.push_back(PhrasedEntry("en-" + std::to_string(i), Locale::kEn, topics[i], 7));          // 8 each
+    entries.push_back(PhrasedEntry("zh-" + std::to_string(i), Locale::kZhHans, zh_topics[i], 6));  // 7 each
+  }
+  {
+    TempDir dir;
+    IndexBuildOptions options;
+    options.index_dir = dir.path();
+    ASSERT_TRUE(BuildIndex(entries, options).ok());
+    EXPECT_TRUE(HasFile(dir, kEnglishClassifierFile));    // 8.0 per entry: at the gate
+    EXPECT_FALSE(HasFile(dir, kChineseClassifierFile));  // 7.0: below it
+    auto kb = KnowledgeBase::Open(OptionsFor(dir));
+    ASSERT_TRUE(kb.ok());
+    SearchRequest request;
+    request.query = "how do I track my parcel";
+    auto en = (*kb)->Search(request);
+    ASSERT_TRUE(en.ok());
+    ASSERT_FALSE(en->hits.empty());
+    EXPECT_EQ(en->hits[0].id, "en-1");
+    EXPECT_GT(en->hits[0].features.model_probability, 0);
+    EXPECT_DOUBLE_EQ(en->hits[0].confidence,
+                     Confidence(en->hits[0].features, AnswerPolicy().model_with_classifier));
+    request.query = "查询物流怎么办";
+    auto zh = (*kb)->Search(request);
+    ASSERT_TRUE(zh.ok());
+    ASSERT_FALSE(zh->hits.empty());
+    EXPECT_EQ(zh->hits[0].features.model_probability, 0);
+    EXPECT_DOUBLE_EQ(zh->hits[0].confidence, Confidence(zh->hits[0].features, AnswerPolicy().model));
+  }
+  {
+    entries[0].questions.pop_back();  // English: 31 phrasings over 4 entries, below 8 each
+    entries.push_back(PhrasedEntry("zh-4", Locale::kZhHans, "开具发票", 6));  // Chinese: 35, 7 each
+    TempDir dir;
+    IndexBuildOptions options;
+    options.index_dir = dir.path();
+    options.classifier.min_phrasings = 32;  // between them: Chinese passes on its total
+    ASSERT_TRUE(BuildIndex(entries, options).ok());
+    EXPECT_FALSE(HasFile(dir, kEnglishClassifierFile));
+    EXPECT_TRUE(HasFile(dir, kChineseClassifierFile));
+  }
+  {
+    TempDir dir;
+    IndexBuildOptions options;
+    options.index_dir = dir.path();
+    options.classifier.enabled = false;
+    options.classifier.min_phrasings = 0;
+    ASSERT_TRUE(BuildIndex(entries, options).ok());
+    EXPECT_FALSE(HasFile(dir, kEnglishClassifierFile));
+    EXPECT_FALSE(HasFile(dir, kChineseClassifierFile));
+  }
 }
 
 }  // namespace
