@@ -43,12 +43,7 @@ class ChatTest : public ::testing::Test {
     }
     kb_ = std::move(kb).value().release();
     var_ = new TempDir("kefu-chat-test");
-    ServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.threads = 4;
-    options.reload_interval_ms = 0;
-    options.rate_limit_per_second = 0;
+    ServerOptions options = LoopbackServerOptions();
     options.db_path = var_->path() + "/var/kefu.db";  // var/ does not exist yet
     options.auth.agent_tokens = {{kAgentToken, "li"}};
     options.auth.admin_token = kAdminToken;

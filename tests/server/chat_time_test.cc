@@ -41,12 +41,7 @@ class ChatTimeTest : public ::testing::Test {
     }
     kb_ = std::move(kb).value().release();
     var_ = new TempDir("kefu-chat-time-test");
-    ServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.threads = 4;
-    options.reload_interval_ms = 0;
-    options.rate_limit_per_second = 0;
+    ServerOptions options = LoopbackServerOptions();
     options.db_path = var_->path() + "/kefu.db";
     options.auth.agent_tokens = {{kAgentToken, "wang"}};
     options.auth.admin_token = kAdminToken;
