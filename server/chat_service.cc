@@ -201,7 +201,7 @@ HandoffItem MakeHandoffItem(const Handoff& h) {
 ChatService::ChatService(const KnowledgeBase& kb, Store& store, ChatOptions options)
     : kb_(kb), store_(store), options_(std::move(options)) {}
 
-int64_t ChatService::Now() const {
+int64_t ChatService::NowMs() const {
   if (options_.now_ms) return options_.now_ms();
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -259,7 +259,7 @@ Result<int> ChatService::CloseIdleConversations() {
   if (options_.idle_close_ms <= 0) return 0;
   constexpr int kBatch = 100;
   constexpr int kMaxBatches = 100;  // a sweep stays short; the next one takes the rest
-  const int64_t now = Now();
+  const int64_t now = NowMs();
   int closed = 0;
   for (int batch = 0; batch < kMaxBatches; ++batch) {
     Result<std::vector<Conversation>> idle =
@@ -276,7 +276,7 @@ Result<int> ChatService::CloseIdleConversations() {
 }
 
 Result<ChatResponse> ChatService::Chat(const ChatRequest& request) {
-  const int64_t now = Now();
+  const int64_t now = NowMs();
   Conversation conversation;
   std::vector<Turn> turns;
   if (!request.conversation_id.empty()) {
@@ -484,7 +484,7 @@ Result<HandoffListResponse> ChatService::ListHandoffs(HandoffStatus status, std:
 }
 
 Result<HandoffItem> ChatService::Claim(int64_t id, std::string_view agent) {
-  Result<Handoff> claimed = store_.ClaimHandoff(id, agent, Now());
+  Result<Handoff> claimed = store_.ClaimHandoff(id, agent, NowMs());
   if (!claimed.ok()) return claimed.status();
   return MakeHandoffItem(*claimed);
 }
@@ -500,14 +500,14 @@ Result<HandoffItem> ChatService::Resolve(int64_t id, std::string_view agent, std
       return entry.status();
     }
   }
-  Result<Handoff> resolved = store_.ResolveHandoff(id, agent, note, entry_id, Now());
+  Result<Handoff> resolved = store_.ResolveHandoff(id, agent, note, entry_id, NowMs());
   if (!resolved.ok()) return resolved.status();
   return MakeHandoffItem(*resolved);
 }
 
 Result<TranscriptTurn> ChatService::AgentMessage(int64_t id, std::string_view agent,
                                                  std::string_view text) {
-  Result<Turn> turn = store_.AddAgentMessage(id, agent, text, Now());
+  Result<Turn> turn = store_.AddAgentMessage(id, agent, text, NowMs());
   if (!turn.ok()) return turn.status();
   return MakeTranscriptTurn(*turn);
 }
@@ -518,7 +518,7 @@ Status ChatService::AddFeedback(const Feedback& feedback) {
     if (!conversation.ok()) return conversation.status();
   }
   Feedback stored = feedback;
-  stored.created_ms = Now();
+  stored.created_ms = NowMs();
   return store_.AddFeedback(stored);
 }
 

@@ -95,11 +95,14 @@ class ChatService {
   // asks for a rating; returns how many. The server calls it periodically.
   Result<int> CloseIdleConversations();
 
+  // The service's clock (ChatOptions::now_ms, else the system clock), in ms since the epoch:
+  // what conversations are stamped with, so retention and stats periods use it too.
+  int64_t NowMs() const;
+
   // The figures of GET /api/v1/admin/stats for [from_ms, to_ms).
   Result<StatsResponse> Stats(int64_t from_ms, int64_t to_ms);
 
  private:
-  int64_t Now() const;
   ChatHandoff HandoffStatusFor(const Handoff& handoff, Locale locale, bool has_email, int64_t now);
   // Closes `conversation` if still idle at `now`; true when it did.
   Result<bool> CloseIfIdle(const Conversation& conversation, int64_t now);

@@ -2,7 +2,6 @@
 #include "server/handlers_chat.h"
 
 #include <charconv>
-#include <chrono>
 #include <cstdio>
 #include <tuple>
 #include <utility>
@@ -353,10 +352,7 @@ void HandleListSuggestions(ChatService* chat, const httplib::Request& /*req*/,
 void HandleStats(ChatService* chat, const httplib::Request& req, httplib::Response& res) {
   if (Unavailable(chat, res)) return;
   constexpr int64_t kDefaultPeriodMs = int64_t{30} * 24 * 3600 * 1000;
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  int64_t to = now + 1;
+  int64_t to = chat->NowMs() + 1;
   if (req.has_param("to")) {
     std::optional<int64_t> t = ParseTimeParam(req.get_param_value("to"));
     if (!t) return SetProblem(res, {400, "to must be epoch milliseconds or a date like 2026-12-01"});

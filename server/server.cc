@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <functional>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -318,12 +319,19 @@ Status Server::Start() {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 
-  if (options_.reload_interval_ms > 0) reload_thread_ = std::thread([this] { ReloadLoop(); });
-  if (chat_ != nullptr && options_.housekeeping_interval_ms > 0) {
-    housekeeping_thread_ = std::thread([this] { HousekeepingLoop(); });
+  if (options_.reload_interval_ms > 0) {
+    reload_thread_ = std::thread([this] {
+      std::string last_error;
+      RunEvery(options_.reload_interval_ms, [&] { ReloadIndex(&last_error); });
+    });
   }
-  if (store_ && options_.retention_days > 0 && options_.retention_interval_ms > 0) {
-    retention_thread_ = std::thread([this] { RetentionLoop(); });
+  if (chat_ != nullptr && options_.housekeeping_interval_ms > 0) {
+    housekeeping_thread_ = std::thread(
+        [this] { RunEvery(options_.housekeeping_interval_ms, [this] { CloseIdleConversations(); }); });
+  }
+  if (chat_ != nullptr && options_.retention_days > 0 && options_.retention_interval_ms > 0) {
+    retention_thread_ = std::thread(
+        [this] { RunEvery(options_.retention_interval_ms, [this] { PurgeExpired(); }); });
   }
   KEFU_LOG(kInfo, "server") << "serving address=" << FormatHostPort(options_.host, port_)
                             << " threads=" << threads << " backlog=" << http_.ListenBacklog()
@@ -356,35 +364,32 @@ void Server::Stop() {
   }
 }
 
-void Server::ReloadLoop() {
-  const auto interval = std::chrono::milliseconds(options_.reload_interval_ms);
-  std::string last_error;
+void Server::RunEvery(int interval_ms, const std::function<void()>& work) {
+  const auto interval = std::chrono::milliseconds(interval_ms);
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
     lock.unlock();
-    Status status = kb_.Reload();
-    if (!status.ok() && status.ToString() != last_error) {
-      // The old generation keeps serving; say so once per distinct problem, not every second.
-      KEFU_LOG(kWarn, "server") << "index reload failed, still serving generation="
-                                << kb_.generation() << " error=" << status.ToString();
-    }
-    last_error = status.ok() ? std::string() : status.ToString();
+    work();
     lock.lock();
   }
 }
 
-void Server::HousekeepingLoop() {
-  const auto interval = std::chrono::milliseconds(options_.housekeeping_interval_ms);
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stop_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
-    lock.unlock();
-    if (Result<int> closed = chat_->CloseIdleConversations(); !closed.ok()) {
-      KEFU_LOG(kWarn, "server") << "closing idle conversations failed error="
-                                << closed.status().ToString();
-    } else if (*closed > 0) {
-      KEFU_LOG(kDebug, "server") << "closed idle conversations count=" << *closed;
-    }
-    lock.lock();
+void Server::ReloadIndex(std::string* last_error) {
+  Status status = kb_.Reload();
+  if (!status.ok() && status.ToString() != *last_error) {
+    // The old generation keeps serving; say so once per distinct problem, not every second.
+    KEFU_LOG(kWarn, "server") << "index reload failed, still serving generation="
+                              << kb_.generation() << " error=" << status.ToString();
+  }
+  *last_error = status.ok() ? std::string() : status.ToString();
+}
+
+void Server::CloseIdleConversations() {
+  if (Result<int> closed = chat_->CloseIdleConversations(); !closed.ok()) {
+    KEFU_LOG(kWarn, "server") << "closing idle conversations failed error="
+                              << closed.status().ToString();
+  } else if (*closed > 0) {
+    KEFU_LOG(kDebug, "server") << "closed idle conversations count=" << *closed;
   }
 }
 
@@ -395,24 +400,9 @@ void Server::RecordReindex(const ReindexJob& job) {
   metrics_.RecordReindex(ReindexStateName(job.state), seconds);
 }
 
-void Server::RetentionLoop() {
-  const auto interval = std::chrono::milliseconds(options_.retention_interval_ms);
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stop_cv_.wait_for(lock, interval, [this] { return stopping_; })) {
-    lock.unlock();
-    PurgeExpired();
-    lock.lock();
-  }
-}
-
 void Server::PurgeExpired() {
   constexpr int64_t kMsPerDay = 24 * 60 * 60 * 1000;
-  const int64_t now_ms =
-      options_.chat.now_ms ? options_.chat.now_ms()
-                           : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
-  const int64_t cutoff_ms = now_ms - options_.retention_days * kMsPerDay;
+  const int64_t cutoff_ms = chat_->NowMs() - options_.retention_days * kMsPerDay;
   Result<DeletedCounts> deleted = store_->DeleteConversationsUpdatedBefore(cutoff_ms);
   if (!deleted.ok()) {
     // Tried again at the next interval.

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,11 +19,11 @@
 
 #include "kb/knowledge_base.h"
 #include "kb/status.h"
+#include "kb/store/store.h"
+#include "server/auth.h"
+#include "server/chat_service.h"
 #include "server/config.h"
 #include "server/metrics.h"
-#include "server/auth.h"
-#include "kb/store/store.h"
-#include "server/chat_service.h"
 #include "server/rate_limiter.h"
 #include "server/reindex.h"
 #include "server/routes.h"
@@ -129,11 +130,13 @@ class Server {
   const RouteTable& routes() const { return routes_; }
 
  private:
-  void ReloadLoop();
-  void HousekeepingLoop();
+  // Runs `work` every `interval_ms` on the calling thread until Stop().
+  void RunEvery(int interval_ms, const std::function<void()>& work);
+  // Follows `current`; logs a failure once per distinct error (*last_error remembers it).
+  void ReloadIndex(std::string* last_error);
+  void CloseIdleConversations();
   // Counts a finished reindex job in metrics_ (the Reindexer's on_finish).
   void RecordReindex(const ReindexJob& job);
-  void RetentionLoop();
   // Deletes the conversations past options_.retention_days once, and logs what went.
   void PurgeExpired();
 
