@@ -2,8 +2,8 @@
 // tokenizer) on the same generated corpus and questions: build time and entries/s, one-entry
 // incremental build, index size, in-process search latency p50/p99 and Recall@1.
 // Usage: kefu-bench [--entries 1000,10000] [--queries 2000]
-//        kefu-bench --export N DIR   writes the N-entry corpus as DIR/corpus.jsonl (the evaluation
-//        schema kefu-indexer reads) and its questions as DIR/queries.txt (URL-encoded) and
+//        kefu-bench --export N DIR   writes the N-entry corpus as DIR/bench/entries.jsonl (a content
+//        directory for kefu-indexer) and its questions as DIR/queries.txt (URL-encoded) and
 //        DIR/messages.txt (JSON strings), for the HTTP benchmark in scripts/bench.sh
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -212,8 +212,9 @@ Figures RunFts5(const kefu::bench::BenchCorpus& corpus, const fs::path& dir) {
 // The corpus for kefu-indexer and the questions for wrk (bench/wrk/*.lua).
 int Export(size_t n, const fs::path& dir) {
   const kefu::bench::BenchCorpus corpus = kefu::bench::GenerateCorpus(n, 2000);
-  fs::create_directories(dir);
-  std::ofstream entries(dir / "corpus.jsonl"), queries(dir / "queries.txt"),
+  // Entry files live below the content directory's top level (kb/content/loader.h).
+  fs::create_directories(dir / "bench");
+  std::ofstream entries(dir / "bench" / "entries.jsonl"), queries(dir / "queries.txt"),
       messages(dir / "messages.txt");
   for (const kefu::Entry& e : corpus.entries) {
     entries << nlohmann::json{{"id", e.id},

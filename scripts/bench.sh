@@ -44,6 +44,9 @@ for _ in $(seq 100); do
 done
 url=$(sed -n 's/^listening on //p' "$tmp/server.out")
 [[ -n $url ]] || { echo "bench: the server did not start" >&2; exit 1; }
+# Measuring an empty index would say nothing: the first question must find entries.
+curl -sf "$url/api/v1/search?q=$(head -1 "$tmp/corpus/queries.txt")" | grep -q '"id":"bench-' ||
+  { echo "bench: the server finds nothing in the exported corpus" >&2; exit 1; }
 echo "| route | connections | requests/s | p50 | p99 | errors |"
 echo "|---|---|---|---|---|---|"
 for route in search chat; do
