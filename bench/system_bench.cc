@@ -2,8 +2,8 @@
 // tokenizer) on the same generated corpus and questions: build time and entries/s, one-entry
 // incremental build, index size, in-process search latency p50/p99 and Recall@1.
 // Usage: kefu-bench [--entries 1000,10000] [--queries 2000]
-//        kefu-bench --export N DIR   writes the N-entry corpus as DIR/corpus.jsonl (the evaluation
-//        schema kefu-indexer reads) and its questions as DIR/queries.txt (URL-encoded) and
+//        kefu-bench --export N DIR   writes the N-entry corpus as DIR/bench/entries.jsonl (a content
+//        directory for kefu-indexer) and its questions as DIR/queries.txt (URL-encoded) and
 //        DIR/messages.txt (JSON strings), for the HTTP benchmark in scripts/bench.sh
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -46,6 +46,8 @@ uint64_t DirBytes(const fs::path& dir) {
 
 struct Figures {
   double build_s = 0, incremental_s = 0, p50_us = 0, p99_us = 0, recall_at_1 = 0;
+  // The same questions asked again: Kefu keeps the entries it has shown prepared for snippets.
+  double warm_p50_us = 0, warm_p99_us = 0;
   uint64_t bytes = 0;
 };
 
@@ -71,20 +73,22 @@ Figures RunKefu(const kefu::bench::BenchCorpus& corpus, const fs::path& dir) {
   kb_options.index_dir = dir.string();
   auto kb = kefu::KnowledgeBase::Open(kb_options);
   if (!kb.ok()) std::exit(1);
-  std::vector<double> micros;
-  int right = 0;
-  for (const auto& q : corpus.queries) {
-    kefu::SearchRequest request;
-    request.query = q.text;
-    request.locale = q.locale;
-    start = Clock::now();
-    auto result = (*kb)->Search(request);
-    micros.push_back(Seconds(start) * 1e6);
-    if (result.ok() && !result->hits.empty() && result->hits[0].id == q.relevant) ++right;
+  for (int pass = 0; pass < 2; ++pass) {
+    std::vector<double> micros;
+    int right = 0;
+    for (const auto& q : corpus.queries) {
+      kefu::SearchRequest request;
+      request.query = q.text;
+      request.locale = q.locale;
+      start = Clock::now();
+      auto result = (*kb)->Search(request);
+      micros.push_back(Seconds(start) * 1e6);
+      if (result.ok() && !result->hits.empty() && result->hits[0].id == q.relevant) ++right;
+    }
+    (pass == 0 ? f.p50_us : f.warm_p50_us) = Percentile(micros, 0.5);
+    (pass == 0 ? f.p99_us : f.warm_p99_us) = Percentile(micros, 0.99);
+    f.recall_at_1 = static_cast<double>(right) / static_cast<double>(corpus.queries.size());
   }
-  f.p50_us = Percentile(micros, 0.5);
-  f.p99_us = Percentile(micros, 0.99);
-  f.recall_at_1 = static_cast<double>(right) / static_cast<double>(corpus.queries.size());
   return f;
 }
 
@@ -175,29 +179,31 @@ Figures RunFts5(const kefu::bench::BenchCorpus& corpus, const fs::path& dir) {
   f.bytes = fs::file_size(file) + (fs::exists(dir / "fts5.db-wal") ? fs::file_size(dir / "fts5.db-wal") : 0);
   sqlite3_stmt* search = nullptr;
   sqlite3_prepare_v2(db, "SELECT id FROM f WHERE f MATCH ? ORDER BY bm25(f) LIMIT 10", -1, &search, nullptr);
-  std::vector<double> micros;
-  int right = 0;
-  for (const auto& q : corpus.queries) {
-    std::string match = Fts5Query(q.text);
-    start = Clock::now();
-    std::string top;
-    if (!match.empty()) {
-      sqlite3_bind_text(search, 1, match.c_str(), -1, SQLITE_TRANSIENT);
-      bool first = true;
-      while (sqlite3_step(search) == SQLITE_ROW) {
-        if (first) top = reinterpret_cast<const char*>(sqlite3_column_text(search, 0));
-        first = false;
+  for (int pass = 0; pass < 2; ++pass) {
+    std::vector<double> micros;
+    int right = 0;
+    for (const auto& q : corpus.queries) {
+      std::string match = Fts5Query(q.text);
+      start = Clock::now();
+      std::string top;
+      if (!match.empty()) {
+        sqlite3_bind_text(search, 1, match.c_str(), -1, SQLITE_TRANSIENT);
+        bool first = true;
+        while (sqlite3_step(search) == SQLITE_ROW) {
+          if (first) top = reinterpret_cast<const char*>(sqlite3_column_text(search, 0));
+          first = false;
+        }
+        sqlite3_reset(search);
       }
-      sqlite3_reset(search);
+      micros.push_back(Seconds(start) * 1e6);
+      if (top == q.relevant) ++right;
     }
-    micros.push_back(Seconds(start) * 1e6);
-    if (top == q.relevant) ++right;
+    (pass == 0 ? f.p50_us : f.warm_p50_us) = Percentile(micros, 0.5);
+    (pass == 0 ? f.p99_us : f.warm_p99_us) = Percentile(micros, 0.99);
+    f.recall_at_1 = static_cast<double>(right) / static_cast<double>(corpus.queries.size());
   }
   sqlite3_finalize(search);
   sqlite3_close(db);
-  f.p50_us = Percentile(micros, 0.5);
-  f.p99_us = Percentile(micros, 0.99);
-  f.recall_at_1 = static_cast<double>(right) / static_cast<double>(corpus.queries.size());
   return f;
 }
 
@@ -206,8 +212,9 @@ Figures RunFts5(const kefu::bench::BenchCorpus& corpus, const fs::path& dir) {
 // The corpus for kefu-indexer and the questions for wrk (bench/wrk/*.lua).
 int Export(size_t n, const fs::path& dir) {
   const kefu::bench::BenchCorpus corpus = kefu::bench::GenerateCorpus(n, 2000);
-  fs::create_directories(dir);
-  std::ofstream entries(dir / "corpus.jsonl"), queries(dir / "queries.txt"),
+  // Entry files live below the content directory's top level (kb/content/loader.h).
+  fs::create_directories(dir / "bench");
+  std::ofstream entries(dir / "bench" / "entries.jsonl"), queries(dir / "queries.txt"),
       messages(dir / "messages.txt");
   for (const kefu::Entry& e : corpus.entries) {
     entries << nlohmann::json{{"id", e.id},
@@ -260,18 +267,23 @@ int main(int argc, char** argv) {
   std::string templ = (fs::temp_directory_path() / "kefu-bench-XXXXXX").string();
   if (mkdtemp(templ.data()) == nullptr) return 1;
   fs::path root(templ);
-  std::printf("| entries | engine | build s | entries/s | one-entry rebuild s | index MB | search p50 us | p99 us | Recall@1 |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| entries | engine | build s | entries/s | one-entry rebuild s | index MB | search p50 us | p99 us | "
+      "again: p50 us | p99 us | Recall@1 |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (size_t n : sizes) {
     kefu::bench::BenchCorpus corpus = kefu::bench::GenerateCorpus(n, queries);
     Figures k = RunKefu(corpus, root / ("kefu-" + std::to_string(n)));
     Figures s = RunFts5(corpus, root / ("fts5-" + std::to_string(n)));
-    std::printf("| %zu | Kefu | %.2f | %.0f | %.2f | %.1f | %.0f | %.0f | %.3f |\n", n, k.build_s, n / k.build_s,
-                k.incremental_s, k.bytes / 1e6, k.p50_us, k.p99_us, k.recall_at_1);
-    std::printf("| %zu | SQLite FTS5 trigram | %.2f | %.0f | — | %.1f | %.0f | %.0f | %.3f |\n", n, s.build_s,
-                n / s.build_s, s.bytes / 1e6, s.p50_us, s.p99_us, s.recall_at_1);
-    std::printf("| %zu | Kefu / FTS5 | %.2fx | | | %.2fx | %.2fx | %.2fx | %+.3f |\n", n, k.build_s / s.build_s,
-                static_cast<double>(k.bytes) / s.bytes, k.p50_us / s.p50_us, k.p99_us / s.p99_us,
+    std::printf("| %zu | Kefu | %.2f | %.0f | %.2f | %.1f | %.0f | %.0f | %.0f | %.0f | %.3f |\n", n, k.build_s,
+                n / k.build_s, k.incremental_s, k.bytes / 1e6, k.p50_us, k.p99_us, k.warm_p50_us, k.warm_p99_us,
+                k.recall_at_1);
+    std::printf("| %zu | SQLite FTS5 trigram | %.2f | %.0f | — | %.1f | %.0f | %.0f | %.0f | %.0f | %.3f |\n", n,
+                s.build_s, n / s.build_s, s.bytes / 1e6, s.p50_us, s.p99_us, s.warm_p50_us, s.warm_p99_us,
+                s.recall_at_1);
+    std::printf("| %zu | Kefu / FTS5 | %.2fx | | | %.2fx | %.2fx | %.2fx | %.2fx | %.2fx | %+.3f |\n", n,
+                k.build_s / s.build_s, static_cast<double>(k.bytes) / s.bytes, k.p50_us / s.p50_us,
+                k.p99_us / s.p99_us, k.warm_p50_us / s.warm_p50_us, k.warm_p99_us / s.warm_p99_us,
                 k.recall_at_1 - s.recall_at_1);
     std::fflush(stdout);
   }

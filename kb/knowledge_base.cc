@@ -177,13 +177,13 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
     hit.category = e.category;
     hit.escalate = e.escalate;
     hit.converted = e.locale != result.locale;
-    hit.snippet = HighlightSnippet(*searcher->PreparedBody(e), term_set);
+    if (request.snippets) hit.snippet = HighlightSnippet(*searcher->PreparedBody(e), term_set);
     if (hit.converted && result.locale == Locale::kZhHant) {
       hit.title = analyzer.normalizer().ToTraditional(hit.title);
-      hit.snippet = analyzer.normalizer().ToTraditional(hit.snippet);
+      if (!hit.snippet.empty()) hit.snippet = analyzer.normalizer().ToTraditional(hit.snippet);
     } else if (hit.converted && result.locale == Locale::kZhHans) {
       hit.title = analyzer.normalizer().ToSimplified(hit.title);
-      hit.snippet = analyzer.normalizer().ToSimplified(hit.snippet);
+      if (!hit.snippet.empty()) hit.snippet = analyzer.normalizer().ToSimplified(hit.snippet);
     }
     return hit;
   };

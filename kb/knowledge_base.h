@@ -44,6 +44,10 @@ struct SearchRequest {
   int limit = 10;
   // Fill SearchHit::matched_terms (the editors' test console, `?explain=1`). Default: false.
   bool explain = false;
+  // Fill SearchHit::snippet. Preparing an entry's body for highlighting is the costliest part of a
+  // search the first time the entry is shown; the bot, which shows no snippets, turns it off.
+  // Default: true.
+  bool snippets = true;
 };
 
 struct SearchHit {

@@ -2,20 +2,26 @@
 # Benchmarks (not part of the tests), Release build: kefu-bench on generated corpora beside SQLite
 # FTS5 (trigram), the Google Benchmark micro-benchmarks, and HTTP throughput and latency with wrk
 # on the search and chat routes at 1, 16 and 64 connections (loopback only, 10 s each), with the
-# server's peak RSS. docs/BENCHMARKS.md explains the method and holds the results.
+# server's peak RSS, then a soak: search and chat together at 64 connections for
+# KEFU_BENCH_SOAK_SECONDS (default 300), the server's RSS sampled every 30 s, to show memory stays flat.
+# docs/BENCHMARKS.md explains the method and holds the results.
 # Usage: scripts/bench.sh [--entries 1000,10000,100000] [--queries N]   (kefu-bench's flags)
-#        KEFU_BENCH_HTTP_ENTRIES=10000 KEFU_BENCH_SECONDS=10 for the HTTP part's corpus and duration.
+#        KEFU_BENCH_HTTP_ENTRIES=10000 KEFU_BENCH_SECONDS=10 for the HTTP part's corpus and duration;
+#        KEFU_BENCH_SOAK_SECONDS=0 skips the soak; KEFU_BENCH_ONLY=http skips kefu-bench and the
+#        micro-benchmarks.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/install-deps.sh libbenchmark-dev wrk
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DKEFU_BUILD_TESTS=OFF -DKEFU_BUILD_BENCH=ON >/dev/null
 cmake --build build -j"$(nproc)" --target kefu-bench kefu-micro-bench kefu-indexer kefu-server >/dev/null
 
-echo "## kefu-bench"
-build/bench/kefu-bench "$@"
+if [[ ${KEFU_BENCH_ONLY:-} != http ]]; then
+  echo "## kefu-bench"
+  build/bench/kefu-bench "$@"
 
-echo "## micro-benchmarks"
-build/bench/kefu-micro-bench --benchmark_min_time=0.5
+  echo "## micro-benchmarks"
+  build/bench/kefu-micro-bench --benchmark_min_time=0.5
+fi
 
 echo "## HTTP (wrk)"
 tmp=$(mktemp -d)
@@ -38,6 +44,9 @@ for _ in $(seq 100); do
 done
 url=$(sed -n 's/^listening on //p' "$tmp/server.out")
 [[ -n $url ]] || { echo "bench: the server did not start" >&2; exit 1; }
+# Measuring an empty index would say nothing: the first question must find entries.
+curl -sf "$url/api/v1/search?q=$(head -1 "$tmp/corpus/queries.txt")" | grep -q '"id":"bench-' ||
+  { echo "bench: the server finds nothing in the exported corpus" >&2; exit 1; }
 echo "| route | connections | requests/s | p50 | p99 | errors |"
 echo "|---|---|---|---|---|---|"
 for route in search chat; do
@@ -52,4 +61,23 @@ for route in search chat; do
     echo "| $route | $connections | $rps | $p50 | $p99 | ${errors:-0} |"
   done
 done
+rss() { awk '/VmRSS/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status"; }
 echo "server peak RSS: $(awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status")"
+
+soak=${KEFU_BENCH_SOAK_SECONDS:-300}
+if (( soak > 0 )); then
+  echo "## soak: search and chat at 32 connections each for ${soak} s"
+  echo "| after s | server RSS |"
+  echo "|---|---|"
+  echo "| 0 | $(rss) |"
+  QUERIES=$tmp/corpus/queries.txt wrk -t1 -c32 -d"${soak}s" -s bench/wrk/search.lua "$url" > "$tmp/soak-search.out" &
+  search_pid=$!
+  MESSAGES=$tmp/corpus/messages.txt wrk -t1 -c32 -d"${soak}s" -s bench/wrk/chat.lua "$url" > "$tmp/soak-chat.out" &
+  chat_pid=$!
+  for (( t = 30; t <= soak; t += 30 )); do
+    sleep 30
+    echo "| $t | $(rss) |"
+  done
+  wait "$search_pid" "$chat_pid"
+  echo "soak requests/s: search $(awk '/^Requests\/sec/ {print $2}' "$tmp/soak-search.out"), chat $(awk '/^Requests\/sec/ {print $2}' "$tmp/soak-chat.out")"
+fi

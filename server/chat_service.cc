@@ -347,6 +347,7 @@ Result<ChatResponse> ChatService::Chat(const ChatRequest& request) {
     search.audience = Audience::kPublic;
     search.limit = options_.search_limit;
     search.explain = request.explain;
+    search.snippets = false;  // replies carry the answer itself
     Result<SearchResult> result = kb_.Search(search);
     if (result.ok()) {
       reply_locale = result->locale;

@@ -542,6 +542,12 @@ LoadResult LoadContentDir(const std::string& content_dir) {
     if (ext == ".md" || ext == ".jsonl") files.push_back(p);
   }
   if (ec) out.Error(content_dir, 0, "cannot list directory: " + ec.message());
+  // Pointing at the wrong directory must not replace a serving index with an empty one.
+  if (!ec && files.empty()) {
+    out.Error(content_dir, 0,
+              "no entry files: put .md or .jsonl entries in a folder below it (zh-Hans/, zh-Hant/, en/ or "
+              "any other); files at its top level are configuration, not entries");
+  }
   std::sort(files.begin(), files.end());
   std::vector<Parsed> parsed;
   for (const fs::path& p : files) {

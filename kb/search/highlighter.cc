@@ -52,8 +52,9 @@ PreparedText PrepareText(const Analyzer& analyzer, std::string plain_text, Scrip
   PreparedText prepared;
   prepared.starts = CodePointStarts(plain_text);
   for (const Token& token : analyzer.Analyze(plain_text, hint)) {
-    prepared.spans.push_back({TermOf(token), CodePointIndex(prepared.starts, token.begin),
-                              CodePointIndex(prepared.starts, token.end)});
+    prepared.spans_of[TermOf(token)].emplace_back(
+        static_cast<uint32_t>(CodePointIndex(prepared.starts, token.begin)),
+        static_cast<uint32_t>(CodePointIndex(prepared.starts, token.end)));
   }
   prepared.text = std::move(plain_text);
   return prepared;
@@ -71,8 +72,10 @@ std::string HighlightSnippet(const PreparedText& prepared, const std::unordered_
   const size_t total = starts.size() - 1;
   // Matched spans in code points, merged where they overlap (bigrams do).
   std::vector<std::pair<size_t, size_t>> spans;
-  for (const PreparedText::Span& span : prepared.spans) {
-    if (terms.count(span.term) != 0) spans.emplace_back(span.begin, span.end);
+  for (const std::string& term : terms) {
+    auto found = prepared.spans_of.find(term);
+    if (found == prepared.spans_of.end()) continue;
+    spans.insert(spans.end(), found->second.begin(), found->second.end());
   }
   std::sort(spans.begin(), spans.end());
   std::vector<std::pair<size_t, size_t>> merged;

@@ -3,9 +3,12 @@
 // (Han bigrams, folded Traditional, stems) highlight what the editor wrote.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "kb/text/analyzer.h"
@@ -19,17 +22,14 @@ struct SnippetOptions {
   size_t lead_chars = 20;
 };
 
-// A text analysed once for highlighting: every term with its span in code points. Analysis is the
-// expensive part (ICU, OpenCC), so callers keep these per entry (Searcher::PreparedBody()).
+// A text analysed once for highlighting: where each term occurs. Analysis is the expensive part
+// (ICU, OpenCC), so callers keep these per entry (Searcher::PreparedBody()); grouping the spans by
+// term makes a snippet cost one lookup per query term, not one per word of the text.
 struct PreparedText {
   std::string text;
   std::vector<uint32_t> starts;  // byte offset of every code point, plus the end
-  struct Span {
-    std::string term;  // as made by TermOf()
-    size_t begin = 0;  // code points
-    size_t end = 0;
-  };
-  std::vector<Span> spans;
+  // Term (as made by TermOf()) -> its [begin, end) spans in code points, in text order.
+  std::unordered_map<std::string, std::vector<std::pair<uint32_t, uint32_t>>> spans_of;
 };
 
 PreparedText PrepareText(const Analyzer& analyzer, std::string plain_text, ScriptHint hint);

@@ -7,6 +7,7 @@
 #include <list>
 #include <filesystem>
 #include <mutex>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include "kb/content/codec.h"
@@ -79,42 +80,72 @@ Xapian::Query FilterQuery(const SearchOptions& options) {
 // The classifier's log-probability counts from this many nats below its best class's upwards.
 constexpr double kModelFloorNats = 10;
 
-// Inverse document frequency over the question documents (unprefixed terms) or entry documents.
-double Idf(Xapian::Database& db, const std::string& term, double docs) {
-  double tf = db.get_termfreq(term);
-  return std::log(1.0 + docs / (tf + 0.5));
+// 0 for question documents, 1 for aggregates, 2 for entry (body) documents.
+int FieldOf(Xapian::docid did) {
+  Xapian::docid slot = schema::SlotOf(did);
+  return slot >= schema::kFirstQuestionSlot ? 0 : slot == schema::kAggregateSlot ? 1 : 2;
 }
 
 }  // namespace
 
-// Prepared bodies of recently shown entries: least recently used ones go first.
-class Searcher::BodyCache {
+// Term frequencies of this generation, read from the index once per term: the coverage features need
+// the idf of every term of every candidate question, and each read is a B-tree lookup.
+class Searcher::TermFrequencies {
  public:
-  static constexpr size_t kCapacity = 4096;
+  static constexpr size_t kMaxTerms = 1 << 20;  // beyond this, read without keeping
 
-  std::shared_ptr<const PreparedText> Get(const std::string& key) {
+  // Inverse document frequency over the question documents (unprefixed terms) or entry documents.
+  double Idf(Xapian::Database& db, const std::string& term, double docs) {
+    return std::log(1.0 + docs / (Frequency(db, term) + 0.5));
+  }
+
+ private:
+  double Frequency(Xapian::Database& db, const std::string& term) {
+    {
+      std::shared_lock<std::shared_mutex> lock(mu_);
+      auto it = freq_.find(term);
+      if (it != freq_.end()) return it->second;
+    }
+    double tf = db.get_termfreq(term);
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    if (freq_.size() < kMaxTerms) freq_.emplace(term, tf);
+    return tf;
+  }
+
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, double> freq_;
+};
+
+// The most recently used values of one kind (prepared bodies, decoded entries) by entry key; least
+// recently used ones go first. A generation's entries never change, so nothing goes stale.
+template <typename V>
+class Searcher::Lru {
+ public:
+  explicit Lru(size_t capacity) : capacity_(capacity) {}
+
+  std::shared_ptr<const V> Get(const std::string& key) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = map_.find(key);
     if (it == map_.end()) return nullptr;
     lru_.splice(lru_.begin(), lru_, it->second.second);
     return it->second.first;
   }
-  void Put(const std::string& key, std::shared_ptr<const PreparedText> value) {
+  void Put(const std::string& key, std::shared_ptr<const V> value) {
     std::lock_guard<std::mutex> lock(mu_);
     if (map_.count(key) != 0) return;
     lru_.push_front(key);
     map_[key] = {std::move(value), lru_.begin()};
-    if (map_.size() > kCapacity) {
+    if (map_.size() > capacity_) {
       map_.erase(lru_.back());
       lru_.pop_back();
     }
   }
 
  private:
+  const size_t capacity_;
   std::mutex mu_;
   std::list<std::string> lru_;
-  std::unordered_map<std::string, std::pair<std::shared_ptr<const PreparedText>, std::list<std::string>::iterator>>
-      map_;
+  std::unordered_map<std::string, std::pair<std::shared_ptr<const V>, std::list<std::string>::iterator>> map_;
 };
 
 // The generation's classifiers (index_writer.h), one per language group, with what each class is in
@@ -181,7 +212,9 @@ Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::un
     : analyzer_(std::move(analyzer)),
       rules_(std::move(rules)),
       pool_(std::move(pool)),
-      bodies_(std::make_unique<BodyCache>()),
+      bodies_(std::make_unique<Lru<PreparedText>>(kCachedEntries)),
+      entries_(std::make_unique<Lru<std::optional<Entry>>>(kCachedEntries)),
+      term_frequencies_(std::make_unique<TermFrequencies>()),
       models_(std::move(models)),
       entry_count_(entry_count) {}
 
@@ -310,7 +343,12 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
     }
     // Equal scores are broken by entry id (read only for ties: ordinals of ids added by
     // incremental builds do not follow id order).
-    auto id_of = [&](Xapian::docid ordinal) { return by_id[ordinal].best.get_document().get_value(schema::kSlotId); };
+    std::unordered_map<Xapian::docid, std::string> ids;  // each read once: ties recur in the sort
+    auto id_of = [&](Xapian::docid ordinal) -> const std::string& {
+      auto [it, inserted] = ids.try_emplace(ordinal);
+      if (inserted) it->second = by_id[ordinal].best.get_document().get_value(schema::kSlotId);
+      return it->second;
+    };
     std::sort(order.begin(), order.end(), [&](Xapian::docid a, Xapian::docid b) {
       double ta = score_of[a], tb = score_of[b];
       return ta != tb ? ta > tb : id_of(a) < id_of(b);
@@ -322,9 +360,16 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
     double query_total = 0;
     for (const QueryTerm& t : terms) {
       if (t.pair) continue;
-      double w = t.weight * Idf(*db, t.term, question_docs);
+      double w = t.weight * term_frequencies_->Idf(*db, t.term, question_docs);
       weight_of[t.term] = w;
       query_total += w;
+    }
+    // Per field (question, aggregate, body documents): the query terms as indexed there, sorted.
+    std::vector<std::pair<std::string, double>> wanted_terms[3];
+    for (int field = 0; field < 3; ++field) {
+      std::string_view prefix = field == 0 ? "" : field == 1 ? schema::kAggregatePrefix : schema::kBodyPrefix;
+      for (const auto& [term, w] : weight_of) wanted_terms[field].emplace_back(schema::Term(prefix, term), w);
+      std::sort(wanted_terms[field].begin(), wanted_terms[field].end());
     }
     for (Xapian::docid ordinal : order) {
       const Fused& fused = by_id[ordinal];
@@ -339,15 +384,14 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
         c.model_probability = m->second.probability;
         c.model_runner_up = m->second.runner_up;
       }
+      // The query terms the best document has, found by skipping along its sorted term list.
+      const auto& wanted = wanted_terms[FieldOf(*fused.best)];
       double matched = 0;
-      for (auto t = enquire.get_matching_terms_begin(fused.best); t != enquire.get_matching_terms_end(fused.best);
-           ++t) {
-        std::string term = *t;
-        for (std::string_view prefix : {schema::kBodyPrefix, schema::kAggregatePrefix}) {
-          if (term.rfind(prefix, 0) == 0) term.erase(0, prefix.size());
-        }
-        auto w = weight_of.find(term);
-        if (w != weight_of.end()) matched += w->second;
+      Xapian::TermIterator t = doc.termlist_begin();
+      for (const auto& [term, w] : wanted) {
+        t.skip_to(term);
+        if (t == doc.termlist_end()) break;
+        if (*t == term) matched += w;
       }
       c.query_coverage = query_total > 0 ? std::min(1.0, matched / query_total) : 0;
       if (c.question_match) {
@@ -357,7 +401,8 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
           std::string term = *t;
           if (t.get_wdf() == 0 || term.rfind(schema::kPairPrefix, 0) == 0) continue;  // filters, pairs
           bool bigram = term.rfind(schema::kBigramPrefix, 0) == 0;
-          doc_total += (bigram ? options.ranking.bigram_weight : 1.0) * Idf(*db, term, question_docs);
+          doc_total += (bigram ? options.ranking.bigram_weight : 1.0) *
+                       term_frequencies_->Idf(*db, term, question_docs);
         }
         c.doc_coverage = doc_total > 0 ? std::min(1.0, matched / doc_total) : 0;
       }
@@ -375,14 +420,20 @@ bool Searcher::HasClassifier(Locale locale) const {
 }
 
 Result<std::optional<Entry>> Searcher::LoadEntry(const std::string& id, Locale locale) const {
+  std::string key = EntryKey(id, locale);
+  if (auto cached = entries_->Get(key)) return *cached;
   Borrowed db(pool_.get());
   try {
-    std::string unique = schema::Term(schema::kEntryKeyPrefix, EntryKey(id, locale));
+    std::string unique = schema::Term(schema::kEntryKeyPrefix, key);
     auto it = db->postlist_begin(unique);
-    if (it == db->postlist_end(unique)) return std::optional<Entry>();
-    auto entry = DecodeEntry(db->get_document(*it).get_data());
-    if (!entry.ok()) return entry.status();
-    return std::optional<Entry>(std::move(entry).value());
+    auto found = std::make_shared<std::optional<Entry>>();
+    if (it != db->postlist_end(unique)) {
+      auto entry = DecodeEntry(db->get_document(*it).get_data());
+      if (!entry.ok()) return entry.status();
+      *found = std::move(entry).value();
+    }
+    entries_->Put(key, found);
+    return *found;
   } catch (const Xapian::Error& e) {
     db.Discard();
     return Status::Internal("reading entry failed: " + e.get_description());

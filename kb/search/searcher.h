@@ -52,7 +52,8 @@ class Searcher {
   Result<std::vector<Candidate>> Search(const std::vector<QueryTerm>& terms, const SearchOptions& options,
                                         const std::vector<Token>& tokens = {}) const;
 
-  // The entry (any audience, published only: drafts are never indexed). nullopt when absent.
+  // The entry (any audience, published only: drafts are never indexed). nullopt when absent. The
+  // answers for the most recently asked keys are kept.
   Result<std::optional<Entry>> LoadEntry(const std::string& id, Locale locale) const;
 
   // The entry's body as plain text, analysed for highlighting; kept for the most recently used
@@ -69,14 +70,20 @@ class Searcher {
  private:
   class Pool;
   class Borrowed;
-  class BodyCache;
+  template <typename V>
+  class Lru;
+  // Entries whose prepared body and decoded record are kept (each cache).
+  static constexpr size_t kCachedEntries = 4096;
   class Models;
+  class TermFrequencies;
   Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool, int64_t entry_count,
            std::unique_ptr<Models> models);
   std::unique_ptr<Analyzer> analyzer_;
   QueryRules rules_;
   std::unique_ptr<Pool> pool_;
-  std::unique_ptr<BodyCache> bodies_;
+  std::unique_ptr<Lru<PreparedText>> bodies_;
+  std::unique_ptr<Lru<std::optional<Entry>>> entries_;  // absent ones too: lookups try both scripts
+  std::unique_ptr<TermFrequencies> term_frequencies_;
   std::unique_ptr<Models> models_;
   int64_t entry_count_ = 0;
 };

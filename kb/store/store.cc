@@ -2,11 +2,10 @@
 #include "kb/store/store.h"
 
 #include <sqlite3.h>
+#include <sys/random.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <mutex>
-#include <random>
 #include <utility>
 
 namespace kefu {
@@ -286,12 +285,19 @@ std::optional<HandoffStatus> ParseHandoffStatus(std::string_view name) {
 }
 
 std::string NewConversationId() {
-  std::random_device rd;
+  // One getrandom(2) call: std::random_device opens and reads the device per object.
+  unsigned char bytes[16];
+  size_t got = 0;
+  while (got < sizeof bytes) {
+    ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n > 0) got += static_cast<size_t>(n);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
-  for (int i = 0; i < 4; ++i) {
-    char buf[9];
-    std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(rd()));
-    id += buf;
+  id.reserve(2 * sizeof bytes);
+  for (unsigned char b : bytes) {
+    id += kHex[b >> 4];
+    id += kHex[b & 0xF];
   }
   return id;
 }

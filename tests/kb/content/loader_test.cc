@@ -64,6 +64,17 @@ TEST(Loader, ReadsAValidEntry) {
   EXPECT_EQ(r.entries[0].locale, Locale::kZhHans);  // from the folder, no locale field needed
 }
 
+TEST(Loader, RefusesADirectoryWithoutEntryFiles) {
+  // Entries written at the top level (or the wrong directory named) would index nothing and replace
+  // the serving index with an empty one.
+  TempDir dir;
+  dir.Write("entries.jsonl", "{\"id\": \"a\", \"lang\": \"en\", \"question\": \"A?\", \"answer\": \"A.\"}\n");
+  LoadResult r = LoadContentDir(dir.path());
+  ASSERT_EQ(r.error_count(), 1) << ::testing::PrintToString(Lines(r));
+  EXPECT_NE(Lines(r)[0].find("no entry files"), std::string::npos) << Lines(r)[0];
+  EXPECT_TRUE(r.entries.empty());
+}
+
 TEST(Loader, ReportsEveryBrokenFileWithItsLine) {
   TempDir dir;
   dir.Write("zh-Hans/refunds/refund-time.md", kRefundTime);
