@@ -65,21 +65,22 @@ std::u32string DecodeUtf8(std::string_view utf8) {
 }
 
 void DecodeUtf8(std::string_view utf8, std::u32string* out, std::vector<uint32_t>* ends) {
-  out->clear();
-  out->reserve(utf8.size());
-  if (ends != nullptr) {
-    ends->clear();
-    ends->reserve(utf8.size());
-  }
+  // Sized for the worst case (all ASCII) and trimmed: no capacity check per character.
+  out->resize(utf8.size());
+  if (ends != nullptr) ends->resize(utf8.size());
   int32_t i = 0;
+  size_t k = 0;
   const int32_t n = static_cast<int32_t>(utf8.size());
   const auto* p = reinterpret_cast<const uint8_t*>(utf8.data());
   while (i < n) {
     UChar32 c;
     U8_NEXT(p, i, n, c);
-    out->push_back(c < 0 ? U'\uFFFD' : static_cast<char32_t>(c));
-    if (ends != nullptr) ends->push_back(static_cast<uint32_t>(i));
+    (*out)[k] = c < 0 ? U'\uFFFD' : static_cast<char32_t>(c);
+    if (ends != nullptr) (*ends)[k] = static_cast<uint32_t>(i);
+    ++k;
   }
+  out->resize(k);
+  if (ends != nullptr) ends->resize(k);
 }
 
 bool IsValidUtf8(std::string_view text, size_t* bad_offset) {
