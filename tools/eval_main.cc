@@ -24,7 +24,7 @@
 #include "kb/knowledge_base.h"
 #include "kb/log.h"
 #include "kb/search/index_writer.h"
-#include "kb/text/normalizer.h"
+#include "kb/text/script_converter.h"
 
 namespace {
 

@@ -111,7 +111,10 @@ NormalizedText Analyzer::Normalize(std::string_view text, ScriptHint hint) const
 }
 
 std::vector<Token> Analyzer::Analyze(std::string_view input, ScriptHint hint) const {
-  NormalizedText norm = normalizer_->Normalize(input, hint);
+  return Analyze(normalizer_->Normalize(input, hint));
+}
+
+std::vector<Token> Analyzer::Analyze(const NormalizedText& norm) const {
   const std::u32string& text = norm.text;
   std::vector<Token> tokens;
   TokenSink sink(norm, &tokens);
@@ -129,7 +132,7 @@ std::vector<Token> Analyzer::Analyze(std::string_view input, ScriptHint hint) co
       }
       for (size_t k = 0; !dictionary_.empty() && k + 1 < run.size(); ++k) {
         for (size_t len = std::min(dictionary_max_len_, run.size() - k); len >= 2; --len) {
-          if (dictionary_.count(std::u32string(run.substr(k, len))) == 0) continue;
+          if (dictionary_.find(run.substr(k, len)) == dictionary_.end()) continue;
           if (std::find(words.begin(), words.end(), std::pair{k, k + len}) != words.end()) continue;
           sink.Emit(i + k, i + k + len, TokenKind::kHanWord, position + static_cast<uint32_t>(k));
         }

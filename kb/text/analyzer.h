@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +47,9 @@ class Analyzer {
 
   // Thread-safe.
   std::vector<Token> Analyze(std::string_view text, ScriptHint hint = ScriptHint::kUnknown) const;
+  // The tokens of text Normalize() returned: a query normalised once to detect its script need not be
+  // normalised again. Same tokens as Analyze(text, hint).
+  std::vector<Token> Analyze(const NormalizedText& normalized) const;
   // Normalises only; callers use it to detect the script of a query.
   NormalizedText Normalize(std::string_view text, ScriptHint hint = ScriptHint::kUnknown) const;
   const Normalizer& normalizer() const { return *normalizer_; }
@@ -54,7 +58,12 @@ class Analyzer {
   Analyzer(const AnalyzerOptions& options, std::unique_ptr<Normalizer> normalizer);
   AnalyzerOptions options_;
   std::unique_ptr<Normalizer> normalizer_;
-  std::unordered_set<std::u32string> dictionary_;  // folded like the text
+  // Looked up by views into the text, without a string per probe.
+  struct ViewHash {
+    using is_transparent = void;
+    size_t operator()(std::u32string_view s) const { return std::hash<std::u32string_view>{}(s); }
+  };
+  std::unordered_set<std::u32string, ViewHash, std::equal_to<>> dictionary_;  // folded like the text
   size_t dictionary_max_len_ = 0;
 };
 

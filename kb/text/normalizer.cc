@@ -1,25 +1,21 @@
-// NFKC case folding with ICU, Traditional -> Simplified folding with OpenCC, and the editors' variant
-// table; every output code point remembers the byte range of the input it came from.
+// NFKC case folding with ICU, Traditional -> Simplified folding with OpenCC's dictionaries
+// (kb/text/script_converter.h), and the editors' variant table; every output code point remembers the
+// byte range of the input it came from.
 #include "kb/text/normalizer.h"
 
-#include <opencc/Config.hpp>
-#include <opencc/Converter.hpp>
 #include <unicode/normalizer2.h>
-#include <unicode/uscript.h>
-#include <unicode/utf8.h>
+#include <unicode/utf16.h>
 
 #include <algorithm>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "kb/text/script_converter.h"
+
 namespace kefu {
-namespace {
 
-const std::string kOpenccDir = "/usr/share/opencc/";
-
-// t2s plus Taiwan phrases (軟體 -> 软件), without TWVariantsRev: that table turns Simplified 么 into 幺.
-constexpr char kTaiwanToSimplifiedConfig[] = R"json({
+const char kTaiwanToSimplifiedConfig[] = R"json({
   "name": "Taiwan phrases to Simplified (Kefu)",
   "segmentation": {"type": "mmseg", "dict": {"type": "ocd2", "file": "TSPhrases.ocd2"}},
   "conversion_chain": [
@@ -29,25 +25,7 @@ constexpr char kTaiwanToSimplifiedConfig[] = R"json({
   ]
 })json";
 
-struct Piece {
-  char32_t cp;
-  uint32_t begin;
-  uint32_t end;
-};
-
-std::u32string DecodeUtf8(std::string_view s) {
-  std::u32string out;
-  out.reserve(s.size());
-  int32_t i = 0;
-  const int32_t n = static_cast<int32_t>(s.size());
-  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-  while (i < n) {
-    UChar32 c;
-    U8_NEXT(p, i, n, c);
-    out.push_back(c < 0 ? U'\uFFFD' : static_cast<char32_t>(c));
-  }
-  return out;
-}
+namespace {
 
 // Maps output position k of a replacement of `in_len` code points by `out_len` onto the input span.
 std::pair<uint32_t, uint32_t> SpanOrigin(const std::vector<std::pair<uint32_t, uint32_t>>& origin,
@@ -61,59 +39,12 @@ std::pair<uint32_t, uint32_t> SpanOrigin(const std::vector<std::pair<uint32_t, u
 
 }  // namespace
 
-void AppendUtf8(char32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-std::string ToUtf8(std::u32string_view text) {
-  std::string out;
-  out.reserve(text.size() * 3);
-  for (char32_t c : text) AppendUtf8(c, &out);
-  return out;
-}
-
-bool IsValidUtf8(std::string_view text, size_t* bad_offset) {
-  int32_t i = 0;
-  const int32_t n = static_cast<int32_t>(text.size());
-  const auto* p = reinterpret_cast<const uint8_t*>(text.data());
-  while (i < n) {
-    int32_t start = i;
-    UChar32 c;
-    U8_NEXT(p, i, n, c);
-    if (c < 0) {
-      if (bad_offset != nullptr) *bad_offset = static_cast<size_t>(start);
-      return false;
-    }
-  }
-  return true;
-}
-
-bool IsHan(char32_t cp) {
-  if (cp < 0x2E80) return false;
-  UErrorCode ec = U_ZERO_ERROR;
-  return uscript_getScript(static_cast<UChar32>(cp), &ec) == USCRIPT_HAN && U_SUCCESS(ec);
-}
-
 struct Normalizer::Impl {
   NormalizerOptions options;
   const icu::Normalizer2* nfkc_cf = nullptr;
-  opencc::ConverterPtr t2s;       // characters and phrases
-  opencc::ConverterPtr tw2s;      // plus Taiwan vocabulary
-  opencc::ConverterPtr s2twp;     // display only
+  std::unique_ptr<ScriptConverter> t2s;    // characters and phrases
+  std::unique_ptr<ScriptConverter> tw2s;   // plus Taiwan vocabulary
+  std::unique_ptr<ScriptConverter> s2twp;  // display only
   std::unordered_map<std::u32string, std::u32string> variants;
   std::unordered_set<char32_t> variant_first;
   size_t variant_max_len = 0;
@@ -132,15 +63,14 @@ Result<std::unique_ptr<Normalizer>> Normalizer::Create(const NormalizerOptions& 
   UErrorCode ec = U_ZERO_ERROR;
   impl->nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(ec);
   if (U_FAILURE(ec)) return Status::Internal(std::string("ICU NFKC_Casefold: ") + u_errorName(ec));
-  try {
-    opencc::Config config;
-    impl->t2s = config.NewFromFile(kOpenccDir + "t2s.json");
-    impl->tw2s = config.NewFromString(kTaiwanToSimplifiedConfig, kOpenccDir);
-    impl->s2twp = config.NewFromFile(kOpenccDir + "s2twp.json");
-  } catch (const std::exception& e) {
-    return Status::FailedPrecondition("cannot load OpenCC dictionaries from " + kOpenccDir +
-                                      " (install opencc and libopencc-data): " + e.what());
+  auto converters = ScriptConverter::OpenAll({"t2s.json", kTaiwanToSimplifiedConfig, "s2twp.json"});
+  if (!converters.ok()) {
+    return Status::FailedPrecondition("cannot load OpenCC dictionaries (install opencc and libopencc-data): " +
+                                      converters.status().message());
   }
+  impl->t2s = std::move((*converters)[0]);
+  impl->tw2s = std::move((*converters)[1]);
+  impl->s2twp = std::move((*converters)[2]);
   std::istringstream lines(options.variants);
   std::string line;
   int line_no = 0;
@@ -163,46 +93,39 @@ Result<std::unique_ptr<Normalizer>> Normalizer::Create(const NormalizerOptions& 
 }
 
 void Normalizer::Impl::FoldCase(std::string_view utf8, NormalizedText* out) const {
-  std::vector<Piece> pieces;
-  pieces.reserve(utf8.size());
-  {
-    int32_t i = 0;
-    const int32_t n = static_cast<int32_t>(utf8.size());
-    const auto* p = reinterpret_cast<const uint8_t*>(utf8.data());
-    while (i < n) {
-      int32_t start = i;
-      UChar32 c;
-      U8_NEXT(p, i, n, c);
-      pieces.push_back({c < 0 ? U'\uFFFD' : static_cast<char32_t>(c), static_cast<uint32_t>(start),
-                        static_cast<uint32_t>(i)});
-    }
-  }
-  out->text.reserve(pieces.size());
-  out->origin.reserve(pieces.size());
+  std::u32string cps;
+  std::vector<uint32_t> ends;  // byte offset past each code point
+  DecodeUtf8(utf8, &cps, &ends);
+  auto begin_of = [&](size_t k) { return k == 0 ? uint32_t{0} : ends[k - 1]; };
+  out->text.reserve(cps.size());
+  out->origin.reserve(cps.size());
+  icu::UnicodeString segment, folded;  // reused: most segments are one character
   size_t i = 0;
-  while (i < pieces.size()) {
-    // ASCII fast path: a letter followed by another boundary character only needs lower-casing.
-    if (pieces[i].cp < 0x80 && (i + 1 == pieces.size() || pieces[i + 1].cp < 0x80)) {
-      char32_t c = pieces[i].cp;
-      if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
-      out->text.push_back(c);
-      out->origin.emplace_back(pieces[i].begin, pieces[i].end);
+  while (i < cps.size()) {
+    const char32_t c = cps[i];
+    // A character alone in its normalisation segment (the next one starts a new segment) folds on its
+    // own: ASCII only needs lower-casing, and inert characters (most Han) stay as they are.
+    const bool alone = i + 1 == cps.size() || cps[i + 1] < 0x80 ||
+                       nfkc_cf->hasBoundaryBefore(static_cast<UChar32>(cps[i + 1]));
+    if (alone && (c < 0x80 || nfkc_cf->isInert(static_cast<UChar32>(c)))) {
+      out->text.push_back(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+      out->origin.emplace_back(begin_of(i), ends[i]);
       ++i;
       continue;
     }
     // A normalisation segment: up to the next character that starts a new one.
     size_t j = i + 1;
-    while (j < pieces.size() && !nfkc_cf->hasBoundaryBefore(static_cast<UChar32>(pieces[j].cp))) ++j;
-    icu::UnicodeString segment;
-    for (size_t k = i; k < j; ++k) segment.append(static_cast<UChar32>(pieces[k].cp));
+    while (j < cps.size() && !nfkc_cf->hasBoundaryBefore(static_cast<UChar32>(cps[j]))) ++j;
+    segment.remove();
+    for (size_t k = i; k < j; ++k) segment.append(static_cast<UChar32>(cps[k]));
     UErrorCode ec = U_ZERO_ERROR;
-    icu::UnicodeString folded = nfkc_cf->normalize(segment, ec);
-    if (U_FAILURE(ec)) folded = segment;
-    for (int32_t k = 0; k < folded.length();) {
-      UChar32 c = folded.char32At(k);
-      out->text.push_back(static_cast<char32_t>(c));
-      out->origin.emplace_back(pieces[i].begin, pieces[j - 1].end);
-      k += U16_LENGTH(c);
+    nfkc_cf->normalize(segment, folded, ec);
+    const icu::UnicodeString& result = U_FAILURE(ec) ? segment : folded;
+    for (int32_t k = 0; k < result.length();) {
+      UChar32 cp = result.char32At(k);
+      out->text.push_back(static_cast<char32_t>(cp));
+      out->origin.emplace_back(begin_of(i), ends[j - 1]);
+      k += U16_LENGTH(cp);
     }
     i = j;
   }
@@ -223,22 +146,31 @@ void Normalizer::Impl::FoldHan(ScriptHint hint, NormalizedText* text) const {
   }
   if (runs.empty()) return;
   text->had_han = true;
-  std::vector<std::u32string> converted;
-  converted.reserve(runs.size());
-  for (auto [b, e] : runs) {
-    std::string in = ToUtf8(std::u32string_view(text->text).substr(b, e - b));
-    std::u32string out = DecodeUtf8(t2s->Convert(in));
-    if (out != text->text.substr(b, e - b)) text->had_traditional = true;
-    converted.push_back(std::move(out));
+  auto run_text = [&](size_t r) {
+    return std::u32string_view(text->text).substr(runs[r].first, runs[r].second - runs[r].first);
+  };
+  // had_traditional means "t2s changes some run"; once it holds, Taiwan folding replaces t2s for every
+  // run unless the caller said Simplified, so t2s is not needed any further.
+  const bool taiwan_once_traditional = options.map_taiwan_phrases && hint != ScriptHint::kSimplified;
+  std::vector<std::u32string> converted(runs.size());
+  for (size_t r = 0; r < runs.size() && !(text->had_traditional && taiwan_once_traditional); ++r) {
+    converted[r] = t2s->Convert(run_text(r));
+    if (converted[r] != run_text(r)) text->had_traditional = true;
   }
   bool taiwan = options.map_taiwan_phrases &&
                 (hint == ScriptHint::kTraditional ||
                  (hint == ScriptHint::kUnknown && text->had_traditional));
   if (taiwan) {
-    for (size_t r = 0; r < runs.size(); ++r) {
-      auto [b, e] = runs[r];
-      converted[r] = DecodeUtf8(tw2s->Convert(ToUtf8(std::u32string_view(text->text).substr(b, e - b))));
-    }
+    for (size_t r = 0; r < runs.size(); ++r) converted[r] = tw2s->Convert(run_text(r));
+  } else if (!text->had_traditional) {
+    return;  // t2s changed nothing
+  }
+  // Same-length conversions keep every origin, so they are written in place.
+  bool same_lengths = true;
+  for (size_t r = 0; r < runs.size(); ++r) same_lengths &= converted[r].size() == run_text(r).size();
+  if (same_lengths) {
+    for (size_t r = 0; r < runs.size(); ++r) text->text.replace(runs[r].first, converted[r].size(), converted[r]);
+    return;
   }
   std::u32string out;
   std::vector<std::pair<uint32_t, uint32_t>> origin;
@@ -300,35 +232,8 @@ NormalizedText Normalizer::Normalize(std::string_view utf8, ScriptHint hint) con
   return out;
 }
 
-std::string Normalizer::ToTraditional(std::string_view utf8) const {
-  return impl_->s2twp->Convert(std::string(utf8));
-}
+std::string Normalizer::ToTraditional(std::string_view utf8) const { return impl_->s2twp->Convert(utf8); }
 
-std::string Normalizer::ToSimplified(std::string_view utf8) const {
-  return impl_->tw2s->Convert(std::string(utf8));
-}
-
-struct ScriptConverter::Impl {
-  opencc::ConverterPtr converter;
-};
-
-ScriptConverter::ScriptConverter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-ScriptConverter::~ScriptConverter() = default;
-
-Result<std::unique_ptr<ScriptConverter>> ScriptConverter::Open(const std::string& config) {
-  std::string path = config.find('/') == std::string::npos ? kOpenccDir + config : config;
-  auto impl = std::make_unique<Impl>();
-  try {
-    opencc::Config loader;
-    impl->converter = loader.NewFromFile(path);
-  } catch (const std::exception& e) {
-    return Status::InvalidArgument("cannot load OpenCC configuration " + path + ": " + e.what());
-  }
-  return std::unique_ptr<ScriptConverter>(new ScriptConverter(std::move(impl)));
-}
-
-std::string ScriptConverter::Convert(std::string_view utf8) const {
-  return impl_->converter->Convert(std::string(utf8));
-}
+std::string Normalizer::ToSimplified(std::string_view utf8) const { return impl_->tw2s->Convert(utf8); }
 
 }  // namespace kefu

@@ -1,5 +1,5 @@
 // Normalizer: NFKC case folding (full-width -> half-width), Traditional -> Simplified folding with Taiwan
-// vocabulary, and editors' variant table, keeping a map from every output character to the byte range
+// vocabulary (kb/text/script_converter.h), and editors' variant table, keeping a map from every output character to the byte range
 // of the original text it came from (so highlights land on what the customer or editor wrote).
 #pragma once
 
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kb/status.h"
+#include "kb/text/unicode.h"
 
 namespace kefu {
 
@@ -37,6 +38,10 @@ struct NormalizerOptions {
   std::string variants;
 };
 
+// The OpenCC configuration of Traditional folding with Taiwan phrases and of ToSimplified: t2s plus
+// Taiwan vocabulary (軟體 -> 软件), without TWVariantsRev, which turns Simplified 么 into 幺.
+extern const char kTaiwanToSimplifiedConfig[];
+
 class Normalizer {
  public:
   static Result<std::unique_ptr<Normalizer>> Create(const NormalizerOptions& options);
@@ -54,26 +59,5 @@ class Normalizer {
   explicit Normalizer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// An OpenCC conversion by configuration name ("s2twp.json", looked up in OpenCC's data directory) or
-// path; kefu-eval uses it to rewrite questions into the other script.
-class ScriptConverter {
- public:
-  static Result<std::unique_ptr<ScriptConverter>> Open(const std::string& config);
-  ~ScriptConverter();
-  std::string Convert(std::string_view utf8) const;
-
- private:
-  struct Impl;
-  explicit ScriptConverter(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
-};
-
-// Appends `cp` encoded as UTF-8.
-void AppendUtf8(char32_t cp, std::string* out);
-std::string ToUtf8(std::u32string_view text);
-// True when `text` is valid UTF-8; otherwise *bad_offset is the first bad byte.
-bool IsValidUtf8(std::string_view text, size_t* bad_offset = nullptr);
-bool IsHan(char32_t cp);
 
 }  // namespace kefu

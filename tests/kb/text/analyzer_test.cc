@@ -68,6 +68,14 @@ TEST_F(AnalyzerTest, ProducesExpectedTokens) {
   }
 }
 
+TEST_F(AnalyzerTest, NormalizedTextGivesTheSameTokens) {
+  for (const Case& c : kCases) {
+    EXPECT_EQ(FormatTokens(analyzer_->Analyze(analyzer_->Normalize(c.text, c.hint))),
+              FormatTokens(analyzer_->Analyze(c.text, c.hint)))
+        << c.name;
+  }
+}
+
 TEST_F(AnalyzerTest, OffsetsPointAtTheOriginalText) {
   std::string text = "退貨運費ＡＢＣ";
   auto tokens = analyzer_->Analyze(text);
@@ -98,6 +106,10 @@ TEST_F(AnalyzerTest, DetectsTraditionalScript) {
   EXPECT_TRUE(analyzer_->Normalize("我的帳號被盜了").had_traditional);
   EXPECT_FALSE(analyzer_->Normalize("我的账号被盗了").had_traditional);
   EXPECT_FALSE(analyzer_->Normalize("my account").had_han);
+  // With the Traditional hint too, had_traditional says whether folding changed a character.
+  EXPECT_TRUE(analyzer_->Normalize("我的 帳號", ScriptHint::kTraditional).had_traditional);
+  EXPECT_FALSE(analyzer_->Normalize("我的 账号", ScriptHint::kTraditional).had_traditional);
+  EXPECT_TRUE(analyzer_->Normalize("我的 帳號", ScriptHint::kSimplified).had_traditional);
 }
 
 TEST_F(AnalyzerTest, SameTermsForBothScripts) {
