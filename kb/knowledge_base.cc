@@ -136,7 +136,7 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
   // Chinese typed on the English site is answered from Chinese entries.
   if (result.locale == Locale::kEn && norm.had_han) result.locale = detected;
 
-  std::vector<Token> tokens = analyzer.Analyze(request.query);
+  std::vector<Token> tokens = analyzer.Analyze(norm);
   if (tokens.empty()) {
     return Status::InvalidArgument("the query has no words to search for");
   }

@@ -7,6 +7,7 @@
 #include <unicode/utf16.h>
 
 #include <algorithm>
+#include <mutex>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -37,14 +38,42 @@ std::pair<uint32_t, uint32_t> SpanOrigin(const std::vector<std::pair<uint32_t, u
   return {origin[first].first, origin[last].second};
 }
 
+// The folding and display conversions every Normalizer uses, compiled once per process: loading and
+// compiling OpenCC's dictionaries costs more than analysing a thousand entries, and every index build
+// and index generation opened would pay it again.
+struct Converters {
+  std::unique_ptr<ScriptConverter> t2s;    // characters and phrases
+  std::unique_ptr<ScriptConverter> tw2s;   // plus Taiwan vocabulary
+  std::unique_ptr<ScriptConverter> s2twp;  // display only
+};
+
+Result<std::shared_ptr<const Converters>> SharedConverters() {
+  static std::mutex mu;
+  static std::shared_ptr<const Converters> shared;  // a failure is not kept: the next call retries
+  std::lock_guard<std::mutex> lock(mu);
+  if (shared) return shared;
+  auto opened = ScriptConverter::OpenAll({"t2s.json", kTaiwanToSimplifiedConfig, "s2twp.json"});
+  if (!opened.ok()) {
+    return Status::FailedPrecondition("cannot load OpenCC dictionaries (install opencc and libopencc-data): " +
+                                      opened.status().message());
+  }
+  auto converters = std::make_shared<Converters>();
+  converters->t2s = std::move((*opened)[0]);
+  converters->tw2s = std::move((*opened)[1]);
+  converters->s2twp = std::move((*opened)[2]);
+  shared = std::move(converters);
+  return shared;
+}
+
 }  // namespace
 
 struct Normalizer::Impl {
   NormalizerOptions options;
   const icu::Normalizer2* nfkc_cf = nullptr;
-  std::unique_ptr<ScriptConverter> t2s;    // characters and phrases
-  std::unique_ptr<ScriptConverter> tw2s;   // plus Taiwan vocabulary
-  std::unique_ptr<ScriptConverter> s2twp;  // display only
+  std::shared_ptr<const Converters> converters;
+  const ScriptConverter* t2s = nullptr;
+  const ScriptConverter* tw2s = nullptr;
+  const ScriptConverter* s2twp = nullptr;
   std::unordered_map<std::u32string, std::u32string> variants;
   std::unordered_set<char32_t> variant_first;
   size_t variant_max_len = 0;
@@ -63,14 +92,12 @@ Result<std::unique_ptr<Normalizer>> Normalizer::Create(const NormalizerOptions& 
   UErrorCode ec = U_ZERO_ERROR;
   impl->nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(ec);
   if (U_FAILURE(ec)) return Status::Internal(std::string("ICU NFKC_Casefold: ") + u_errorName(ec));
-  auto converters = ScriptConverter::OpenAll({"t2s.json", kTaiwanToSimplifiedConfig, "s2twp.json"});
-  if (!converters.ok()) {
-    return Status::FailedPrecondition("cannot load OpenCC dictionaries (install opencc and libopencc-data): " +
-                                      converters.status().message());
-  }
-  impl->t2s = std::move((*converters)[0]);
-  impl->tw2s = std::move((*converters)[1]);
-  impl->s2twp = std::move((*converters)[2]);
+  auto converters = SharedConverters();
+  if (!converters.ok()) return converters.status();
+  impl->converters = std::move(converters).value();
+  impl->t2s = impl->converters->t2s.get();
+  impl->tw2s = impl->converters->tw2s.get();
+  impl->s2twp = impl->converters->s2twp.get();
   std::istringstream lines(options.variants);
   std::string line;
   int line_no = 0;
