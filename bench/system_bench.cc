@@ -63,6 +63,8 @@ Figures RunKefu(const kefu::bench::BenchCorpus& corpus, const fs::path& dir) {
     std::exit(1);
   }
   f.bytes = DirBytes(dir / stats->generation);
+  std::fprintf(stderr, "kefu-bench: %zu entries: build %.2f s, of which classifiers %.2f s\n", corpus.entries.size(),
+               stats->seconds, stats->classifier_seconds);
   std::vector<kefu::Entry> edited = corpus.entries;
   edited.front().body += " edited";
   start = Clock::now();

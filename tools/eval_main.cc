@@ -48,7 +48,8 @@ constexpr char kUsage[] =
     "--set               override a ranking or policy setting for this run, e.g. --set bm25_b=0.7\n"
     "                    (bigram_weight aggregate_weight body_weight pair_weight synonym_weight bm25_k1\n"
     "                     bm25_b pool drop_stop_words model_weight; the classifier's model (0 = off)\n"
-    "                     model_epochs model_learning_rate model_l2 model_ngram_min model_ngram_max;\n"
+    "                     model_epochs model_learning_rate model_l2 model_ngram_min model_ngram_max\n"
+    "                     model_max_classes model_max_updates model_max_steps;\n"
     "                     answer_threshold clarify_threshold, and the confidence\n"
     "                     model's bias w_query_coverage w_doc_coverage w_margin w_score_ratio\n"
     "                     w_body_match w_han_query w_query_words w_model_probability w_model_margin;\n"
@@ -297,6 +298,12 @@ int main(int argc, char** argv) {
       build.classifier.char_ngram_min = static_cast<int>(v);
     } else if (name == "model_ngram_max" && eq != std::string::npos) {
       build.classifier.char_ngram_max = static_cast<int>(v);
+    } else if (name == "model_max_classes" && eq != std::string::npos) {
+      build.classifier.max_classes_per_feature = static_cast<int64_t>(v);
+    } else if (name == "model_max_updates" && eq != std::string::npos) {
+      build.classifier.max_updates_per_pass = static_cast<int64_t>(v);
+    } else if (name == "model_max_steps" && eq != std::string::npos) {
+      build.classifier.max_training_steps = static_cast<int64_t>(v);
     } else if (name == "model_gate" && eq != std::string::npos) {
       build.classifier.min_phrasings = static_cast<int64_t>(v);
     } else if (name == "model" && eq != std::string::npos) {

@@ -97,6 +97,26 @@ class Reader {
   size_t pos_ = 0;
 };
 
+// The most classes a sparse feature may have weights for: max_classes_per_feature, lowered until
+// a pass over the phrasings (each phrasing of a feature updates all its classes) costs at most
+// max_updates_per_pass; features of equal width stay or go together.
+size_t SparseClassCap(const std::vector<std::vector<int32_t>>& support, const std::vector<int>& df,
+                      const ClassifierOptions& options) {
+  std::map<size_t, int64_t> updates_by_width;
+  for (size_t f = 0; f < support.size(); ++f) {
+    updates_by_width[support[f].size()] += static_cast<int64_t>(df[f]) * static_cast<int64_t>(support[f].size());
+  }
+  size_t cap = 0;
+  int64_t updates = 0;
+  for (const auto& [width, cost] : updates_by_width) {
+    if (static_cast<int64_t>(width) > options.max_classes_per_feature) break;
+    updates += cost;
+    if (updates > options.max_updates_per_pass) break;
+    cap = width;
+  }
+  return cap;
+}
+
 }  // namespace
 
 std::vector<std::string> ClassifierFeaturesOf(const std::vector<Token>& tokens, const ClassifierOptions& options) {
@@ -175,24 +195,30 @@ IntentClassifier IntentClassifier::Train(std::vector<std::string> labels,
         support.emplace_back();
       }
       ++df[static_cast<size_t>(it->second)];
-      support[static_cast<size_t>(it->second)].push_back(e.label);
+      // A class's phrasings mostly come together: one mention each keeps the lists short.
+      std::vector<int32_t>& classes_of = support[static_cast<size_t>(it->second)];
+      if (classes_of.empty() || classes_of.back() != e.label) classes_of.push_back(e.label);
     }
     usable.push_back(e);
   }
   const double n = static_cast<double>(usable.size());
   const bool dense = static_cast<double>(classes) * static_cast<double>(m.feature_names_.size()) <=
                      static_cast<double>(options.max_dense_weights);
-  m.features_.resize(m.feature_names_.size());
-  for (size_t f = 0; f < m.features_.size(); ++f) {
-    Feature& feature = m.features_[f];
-    feature.idf = static_cast<float>(std::log((1.0 + n) / (1.0 + df[f])) + 1.0);
-    std::vector<int32_t>& c = support[f];
+  for (std::vector<int32_t>& c : support) {
     if (dense) {
       c.resize(classes);
       std::iota(c.begin(), c.end(), 0);
     }
     std::sort(c.begin(), c.end());
     c.erase(std::unique(c.begin(), c.end()), c.end());
+  }
+  const size_t cap = dense ? classes : SparseClassCap(support, df, options);
+  m.features_.resize(m.feature_names_.size());
+  for (size_t f = 0; f < m.features_.size(); ++f) {
+    Feature& feature = m.features_[f];
+    feature.idf = static_cast<float>(std::log((1.0 + n) / (1.0 + df[f])) + 1.0);
+    std::vector<int32_t>& c = support[f];
+    if (c.size() > cap) c.clear();
     feature.classes = std::move(c);
     feature.weights.assign(feature.classes.size(), 0.0f);
   }
@@ -223,6 +249,9 @@ IntentClassifier IntentClassifier::Train(std::vector<std::string> labels,
     }
   }
   if (samples.empty() || options.epochs <= 0) return m;
+  int64_t budget_epochs = (std::max<int64_t>(options.max_training_steps, 1) + static_cast<int64_t>(samples.size()) - 1) /
+                          static_cast<int64_t>(samples.size());
+  const int epochs = static_cast<int>(std::min<int64_t>(options.epochs, budget_epochs));
 
   std::vector<size_t> order(samples.size());
   std::iota(order.begin(), order.end(), 0);
@@ -230,9 +259,9 @@ IntentClassifier IntentClassifier::Train(std::vector<std::string> labels,
   std::vector<double> z(classes, 0);
   std::vector<char> touched_mark(classes, 0);
   std::vector<int32_t> touched, active;
-  const double total_steps = static_cast<double>(options.epochs) * static_cast<double>(samples.size());
+  const double total_steps = static_cast<double>(epochs) * static_cast<double>(samples.size());
   double step = 0;
-  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+  for (int epoch = 0; epoch < epochs; ++epoch) {
     // Fisher-Yates on mt19937's output, which the standard fixes (std::shuffle and the
     // distributions may differ between libraries).
     for (size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng() % (i + 1)]);
@@ -297,46 +326,86 @@ IntentClassifier IntentClassifier::Train(std::vector<std::string> labels,
   return m;
 }
 
-std::vector<double> IntentClassifier::Predict(const std::vector<std::string>& features,
-                                              const std::vector<bool>& allowed) const {
-  const size_t classes = labels_.size();
-  std::vector<double> p(classes, 0);
-  std::vector<char> touched(classes, 0);
-  size_t allowed_count = 0;
-  for (size_t c = 0; c < classes; ++c) {
-    if (c < allowed.size() && allowed[c]) ++allowed_count;
-  }
-  if (allowed_count == 0) return p;
-  size_t touched_count = 0;
+ClassSet ClassSet::All(size_t classes) {
+  ClassSet set;
+  set.size_ = classes;
+  return set;
+}
+
+ClassSet::ClassSet(std::vector<bool> members)
+    : size_(static_cast<size_t>(std::count(members.begin(), members.end(), true))) {
+  members_ = std::make_shared<const std::vector<bool>>(std::move(members));
+}
+
+double Prediction::Probability(size_t c) const {
+  auto it = std::lower_bound(touched_.begin(), touched_.end(), std::make_pair(static_cast<int32_t>(c), -1.0));
+  if (it != touched_.end() && static_cast<size_t>(it->first) == c) return it->second;
+  return allowed_.contains(c) ? untouched_ : 0;
+}
+
+double Prediction::BestRival(size_t c) const {
+  return Probability(c) == best_ && best_count_ == 1 ? second_ : best_;
+}
+
+Prediction IntentClassifier::Predict(const std::vector<std::string>& features, const ClassSet& allowed) const {
+  Prediction out;
+  out.allowed_ = allowed;
+  if (allowed.size() == 0) return out;
+  // Each allowed class's score, summed in feature order (a stable sort keeps it) and kept in
+  // ascending class order: the same arithmetic as a dense score vector.
+  std::vector<std::pair<int32_t, double>> parts;
   for (const auto& [f, v] : Vectorize(features)) {
     const Feature& feature = features_[static_cast<size_t>(f)];
     for (size_t k = 0; k < feature.classes.size(); ++k) {
-      size_t c = static_cast<size_t>(feature.classes[k]);
-      if (c >= allowed.size() || !allowed[c]) continue;
-      if (!touched[c]) {
-        touched[c] = 1;
-        ++touched_count;
-      }
-      p[c] += static_cast<double>(v) * feature.weights[k];
+      if (!allowed.contains(static_cast<size_t>(feature.classes[k]))) continue;
+      parts.emplace_back(feature.classes[k], static_cast<double>(v) * feature.weights[k]);
     }
   }
+  std::stable_sort(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::pair<int32_t, double>>& scores = out.touched_;
+  for (const auto& [c, part] : parts) {
+    if (scores.empty() || scores.back().first != c) scores.emplace_back(c, 0.0);
+    scores.back().second += part;
+  }
+  // Softmax over every allowed class; the untouched ones have score 0, exp(0 - top) each.
   double top = 0;
-  for (size_t c = 0; c < classes; ++c) {
-    if (touched[c]) top = std::max(top, p[c]);
-  }
+  for (const auto& [c, z] : scores) top = std::max(top, z);
+  const size_t untouched = allowed.size() - scores.size();
   double rest = std::exp(-top);
-  double denominator = static_cast<double>(allowed_count - touched_count) * rest;
-  for (size_t c = 0; c < classes; ++c) {
-    if (touched[c]) {
-      p[c] = std::exp(p[c] - top);
-      denominator += p[c];
+  double denominator = static_cast<double>(untouched) * rest;
+  for (auto& [c, z] : scores) {
+    z = std::exp(z - top);
+    denominator += z;
+  }
+  out.untouched_ = rest / denominator;
+  auto offer = [&out](double p, size_t times) {
+    for (size_t i = 0; i < times; ++i) {
+      if (p > out.best_ || out.best_count_ == 0) {
+        out.second_ = out.best_;
+        out.best_ = p;
+        out.best_count_ = 1;
+      } else if (p == out.best_) {
+        out.second_ = p;
+        ++out.best_count_;
+      } else if (p > out.second_) {
+        out.second_ = p;
+      }
     }
+  };
+  for (auto& [c, z] : scores) {
+    z /= denominator;
+    offer(z, 1);
   }
-  for (size_t c = 0; c < classes; ++c) {
-    if (c >= allowed.size() || !allowed[c]) continue;
-    p[c] = (touched[c] ? p[c] : rest) / denominator;
-  }
-  return p;
+  offer(out.untouched_, std::min<size_t>(untouched, 2));  // two suffice for best and second
+  return out;
+}
+
+float IntentClassifier::Weight(int32_t f, int32_t c) const {
+  if (f < 0 || static_cast<size_t>(f) >= features_.size()) return 0;
+  const Feature& feature = features_[static_cast<size_t>(f)];
+  auto it = std::lower_bound(feature.classes.begin(), feature.classes.end(), c);
+  if (it == feature.classes.end() || *it != c) return 0;
+  return feature.weights[static_cast<size_t>(it - feature.classes.begin())];
 }
 
 std::vector<std::string> IntentClassifier::FeaturesOf(const std::vector<Token>& tokens) const {

@@ -8,12 +8,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include "kb/content/codec.h"
@@ -28,6 +31,10 @@ namespace kefu {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Entries each worker may analyse ahead of the writer: enough to keep both busy, few enough that
+// documents waiting to be written take a few MB.
+constexpr size_t kAnalysisWindow = 64;
 
 class DirLock {
  public:
@@ -61,11 +68,10 @@ void AddBooleanTerms(const Entry& e, const std::string& key, Xapian::Document* d
   doc->add_value(schema::kSlotLocale, std::string(LocaleName(e.locale)));
 }
 
-// Adds the terms of `text`; positions only where asked (question documents, for phrase matching).
-// Questions also get word-pair terms (phrase evidence); bodies do not.
-void IndexText(const Analyzer& analyzer, std::string_view text, ScriptHint hint, std::string_view prefix,
-               bool positions, Xapian::termpos base, Xapian::Document* doc, bool pairs = false) {
-  std::vector<Token> tokens = analyzer.Analyze(text, hint);
+// Adds the terms of analysed text; positions only where asked (question documents, for phrase
+// matching). Questions also get word-pair terms (phrase evidence); bodies do not.
+void AddTerms(const std::vector<Token>& tokens, std::string_view prefix, bool positions, Xapian::Document* doc,
+              bool pairs = false) {
   if (pairs) {
     for (const std::string& pair : PairTermsOf(tokens)) doc->add_term(std::string(prefix) + pair);
   }
@@ -74,74 +80,167 @@ void IndexText(const Analyzer& analyzer, std::string_view text, ScriptHint hint,
     if (term.empty()) continue;
     term.insert(0, prefix);
     if (positions) {
-      doc->add_posting(term, base + token.position + 1);
+      doc->add_posting(term, token.position + 1);
     } else {
       doc->add_term(term);
     }
   }
 }
 
-void AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::string& key, const std::string& hash,
-                  Xapian::docid base, Xapian::WritableDatabase* db) {
-  ScriptHint hint = schema::HintFor(e.locale);
-  Xapian::Document entry_doc;
-  entry_doc.set_data(EncodeEntry(e));
-  entry_doc.add_boolean_term(std::string(schema::kKindEntry));
-  entry_doc.add_boolean_term(schema::Term(schema::kEntryKeyPrefix, key));
-  AddBooleanTerms(e, key, &entry_doc);
-  entry_doc.add_value(schema::kSlotHash, hash);
-  IndexText(analyzer, e.title, hint, schema::kBodyPrefix, false, 0, &entry_doc);
-  for (const std::string& tag : e.tags) IndexText(analyzer, tag, hint, schema::kBodyPrefix, false, 0, &entry_doc);
-  IndexText(analyzer, MarkdownToPlainText(e.body), hint, schema::kBodyPrefix, false, 0, &entry_doc);
-  db->replace_document(base + schema::kEntrySlot, entry_doc);
+// One entry analysed on a worker: its documents by docid (none when it is reused unchanged) and
+// the classifier features of its title and questions (none when no classifier is trained).
+struct AnalysedEntry {
+  std::string hash;     // HashHex(EntryHash)
+  bool reused = false;  // the previous generation has it with this hash
+  std::vector<std::pair<Xapian::docid, Xapian::Document>> docs;
+  std::vector<std::vector<std::string>> phrasings;
+};
 
+// Analyses each title and question once: the tokens serve the entry, aggregate and question
+// documents and the classifier alike. `reused_hash` is the previous generation's hash of the entry,
+// if it has one: when it matches, only the phrasings are analysed.
+AnalysedEntry AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::string& key, Xapian::docid base,
+                           const std::string* reused_hash, const ClassifierOptions* classifier) {
+  ScriptHint hint = schema::HintFor(e.locale);
   std::vector<const std::string*> questions = {&e.title};
   for (const std::string& q : e.questions) questions.push_back(&q);
-  Xapian::Document aggregate;
-  AddBooleanTerms(e, key, &aggregate);
+  AnalysedEntry out;
+  out.hash = HashHex(EntryHash(e));
+  out.reused = reused_hash != nullptr && *reused_hash == out.hash;
+  if (out.reused && classifier == nullptr) return out;
+  Xapian::Document entry_doc, aggregate;
+  if (!out.reused) {
+    entry_doc.set_data(EncodeEntry(e));
+    entry_doc.add_boolean_term(std::string(schema::kKindEntry));
+    entry_doc.add_boolean_term(schema::Term(schema::kEntryKeyPrefix, key));
+    AddBooleanTerms(e, key, &entry_doc);
+    entry_doc.add_value(schema::kSlotHash, out.hash);
+    for (const std::string& tag : e.tags) AddTerms(analyzer.Analyze(tag, hint), schema::kBodyPrefix, false, &entry_doc);
+    AddTerms(analyzer.Analyze(MarkdownToPlainText(e.body), hint), schema::kBodyPrefix, false, &entry_doc);
+    AddBooleanTerms(e, key, &aggregate);
+    out.docs.resize(2);  // the entry and aggregate documents first, in docid order
+  }
   for (size_t i = 0; i < questions.size(); ++i) {
-    IndexText(analyzer, *questions[i], hint, schema::kAggregatePrefix, false, 0, &aggregate);
+    std::vector<Token> tokens = analyzer.Analyze(*questions[i], hint);
+    if (classifier != nullptr) out.phrasings.push_back(ClassifierFeaturesOf(tokens, *classifier));
+    if (out.reused) continue;
+    if (i == 0) AddTerms(tokens, schema::kBodyPrefix, false, &entry_doc);  // the title
+    AddTerms(tokens, schema::kAggregatePrefix, false, &aggregate);
     if (i >= schema::kMaxQuestionDocs) continue;
     Xapian::Document doc;
     doc.set_data(*questions[i]);
     doc.add_boolean_term(std::string(schema::kKindQuestion));
     AddBooleanTerms(e, key, &doc);
-    IndexText(analyzer, *questions[i], hint, "", true, 0, &doc, true);
-    db->replace_document(base + schema::kFirstQuestionSlot + static_cast<Xapian::docid>(i), doc);
+    AddTerms(tokens, "", true, &doc, true);
+    out.docs.emplace_back(base + schema::kFirstQuestionSlot + static_cast<Xapian::docid>(i), std::move(doc));
   }
-  db->replace_document(base + schema::kAggregateSlot, aggregate);
+  if (!out.reused) {
+    out.docs[0] = {base + schema::kEntrySlot, std::move(entry_doc)};
+    out.docs[1] = {base + schema::kAggregateSlot, std::move(aggregate)};
+  }
+  return out;
 }
 
-// Trains one classifier per language group on the published entries' titles and questions (class =
-// entry id; both Chinese scripts share one) and writes it into the generation directory.
-Status TrainClassifiers(const Analyzer& analyzer, const std::vector<const Entry*>& sorted,
-                        const ClassifierOptions& options, const fs::path& gen_dir) {
-  for (bool chinese : {false, true}) {
-    std::vector<std::string> labels;
-    std::map<std::string, int> label_of;
-    std::vector<ClassifierExample> examples;
-    size_t entries = 0;  // per locale: a Traditional entry and its Simplified original are two
-    for (const Entry* e : sorted) {
-      if (e->status == EntryStatus::kDraft || IsChinese(e->locale) != chinese) continue;
-      ++entries;
-      auto [it, fresh] = label_of.try_emplace(e->id, static_cast<int>(labels.size()));
-      if (fresh) labels.push_back(e->id);
-      ScriptHint hint = schema::HintFor(e->locale);
-      examples.push_back({it->second, ClassifierFeaturesOf(analyzer.Analyze(e->title, hint), options)});
-      for (const std::string& q : e->questions) {
-        examples.push_back({it->second, ClassifierFeaturesOf(analyzer.Analyze(q, hint), options)});
-      }
-    }
-    if (labels.empty()) continue;
-    // The gate (classifier.h): too few phrasings for the classifier to know its classes.
-    if (static_cast<int64_t>(examples.size()) < options.min_phrasings &&
-        static_cast<double>(examples.size()) < options.min_phrasings_per_entry * static_cast<double>(entries)) {
-      continue;
-    }
-    IntentClassifier model = IntentClassifier::Train(std::move(labels), examples, options);
-    KEFU_RETURN_IF_ERROR(model.Save((gen_dir / (chinese ? kChineseClassifierFile : kEnglishClassifierFile)).string()));
+// Runs produce(i) for i in [0, n) on `workers` threads and consume(i, result) on the calling thread
+// in order of i, with at most `window` results produced ahead, so memory stays bounded at any KB
+// size. An exception of produce is rethrown to the caller in its turn; one of consume stops the
+// workers first.
+template <typename T, typename Produce, typename Consume>
+void RunOrdered(size_t n, int workers, size_t window, const Produce& produce, const Consume& consume) {
+  if (workers <= 1) {
+    for (size_t i = 0; i < n; ++i) consume(i, produce(i));
+    return;
   }
-  return Status::Ok();
+  struct Slot {
+    std::optional<T> value;
+    std::exception_ptr error;
+    bool ready = false;
+  };
+  std::vector<Slot> slots(window);  // result i waits in slots[i % window]
+  std::mutex mu;
+  std::condition_variable changed;
+  size_t next = 0, consumed = 0;
+  bool stop = false;
+  auto work = [&]() {
+    for (;;) {
+      size_t i = 0;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        changed.wait(lock, [&]() { return stop || next >= n || next < consumed + window; });
+        if (stop || next >= n) return;
+        i = next++;
+      }
+      Slot result;
+      try {
+        result.value.emplace(produce(i));
+      } catch (...) {
+        result.error = std::current_exception();
+      }
+      result.ready = true;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        slots[i % window] = std::move(result);
+      }
+      changed.notify_all();
+    }
+  };
+  std::vector<std::thread> threads;
+  struct Joiner {
+    std::vector<std::thread>* threads;
+    std::mutex* mu;
+    bool* stop;
+    std::condition_variable* changed;
+    ~Joiner() {
+      {
+        std::lock_guard<std::mutex> lock(*mu);
+        *stop = true;
+      }
+      changed->notify_all();
+      for (std::thread& t : *threads) t.join();
+    }
+  } joiner{&threads, &mu, &stop, &changed};
+  for (int w = 0; w < workers; ++w) threads.emplace_back(work);
+  for (size_t i = 0; i < n; ++i) {
+    Slot slot;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      changed.wait(lock, [&]() { return slots[i % window].ready; });
+      slot = std::move(slots[i % window]);
+      slots[i % window] = Slot();
+      ++consumed;
+    }
+    changed.notify_all();
+    if (slot.error) std::rethrow_exception(slot.error);
+    consume(i, std::move(*slot.value));
+  }
+}
+
+// One language group's classifier examples (class = entry id; both Chinese scripts share one),
+// gathered in entry order.
+struct ClassifierGroup {
+  std::vector<std::string> labels;
+  std::map<std::string, int> label_of;
+  std::vector<ClassifierExample> examples;
+  size_t entries = 0;  // per locale: a Traditional entry and its Simplified original are two
+};
+
+void AddPhrasings(const Entry& e, std::vector<std::vector<std::string>> phrasings, ClassifierGroup* group) {
+  ++group->entries;
+  auto [it, fresh] = group->label_of.try_emplace(e.id, static_cast<int>(group->labels.size()));
+  if (fresh) group->labels.push_back(e.id);
+  for (std::vector<std::string>& features : phrasings) group->examples.push_back({it->second, std::move(features)});
+}
+
+// Trains one language group's classifier and writes it into the generation directory, unless the
+// gate (classifier.h) finds too few phrasings for it to know its classes.
+Status TrainClassifier(ClassifierGroup group, const ClassifierOptions& options, const fs::path& file) {
+  if (group.labels.empty()) return Status::Ok();
+  if (static_cast<int64_t>(group.examples.size()) < options.min_phrasings &&
+      static_cast<double>(group.examples.size()) < options.min_phrasings_per_entry * static_cast<double>(group.entries)) {
+    return Status::Ok();
+  }
+  IntentClassifier model = IntentClassifier::Train(std::move(group.labels), group.examples, options);
+  return model.Save(file.string());
 }
 
 // What the previous generation holds, read from its entry documents: enough to update a copy of it
@@ -276,43 +375,75 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
     // ids the next ones.
     std::map<std::string, Xapian::docid> ordinal_by_id = previous.ordinal_by_id;
     Xapian::docid next_ordinal = previous.max_ordinal;
+    std::vector<Xapian::docid> base_of(sorted.size(), 0);
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      const Entry& e = *sorted[i];
+      if (e.status == EntryStatus::kDraft) continue;
+      auto [ordinal, fresh] = ordinal_by_id.try_emplace(e.id, next_ordinal + 1);
+      if (fresh) ++next_ordinal;
+      base_of[i] = schema::DocId(ordinal->second, static_cast<int>(e.locale), 0);
+    }
+    const ClassifierOptions* classifier = options.classifier.enabled ? &options.classifier : nullptr;
+    ClassifierGroup groups[2];  // English, Chinese
     std::set<std::string> kept;
-    size_t done = 0;
-    for (const Entry* entry : sorted) {
-      const Entry& e = *entry;
-      ++done;
+    auto analyse = [&](size_t i) {
+      const Entry& e = *sorted[i];
+      if (e.status == EntryStatus::kDraft) return AnalysedEntry();
+      std::string key = EntryKey(e.id, e.locale);
+      auto old = previous.hash_by_key.find(key);
+      return AnalyseEntry(**analyzer, e, key, base_of[i], old == previous.hash_by_key.end() ? nullptr : &old->second,
+                          classifier);
+    };
+    auto write = [&](size_t i, AnalysedEntry analysed) {
+      const Entry& e = *sorted[i];
+      size_t done = i + 1;
       if (options.progress && (done % 200 == 0 || done == entries.size())) options.progress(done, entries.size());
       if (e.status == EntryStatus::kDraft) {
         ++stats.skipped_drafts;
-        continue;
+        return;
       }
-      auto [ordinal, fresh] = ordinal_by_id.try_emplace(e.id, next_ordinal + 1);
-      if (fresh) ++next_ordinal;
       std::string key = EntryKey(e.id, e.locale);
-      std::string hash = HashHex(EntryHash(e));
       kept.insert(key);
-      auto old = previous.hash_by_key.find(key);
-      if (old != previous.hash_by_key.end() && old->second == hash) {
+      if (analysed.reused) {
         ++stats.reused;
       } else {
-        if (old != previous.hash_by_key.end()) DeleteEntry(key, &db);
-        AnalyseEntry(**analyzer, e, key, hash, schema::DocId(ordinal->second, static_cast<int>(e.locale), 0), &db);
+        if (previous.hash_by_key.count(key) != 0) DeleteEntry(key, &db);
+        for (auto& [docid, doc] : analysed.docs) db.replace_document(docid, doc);
         ++stats.analysed;
       }
+      if (classifier != nullptr) AddPhrasings(e, std::move(analysed.phrasings), &groups[IsChinese(e.locale) ? 1 : 0]);
       ++stats.entries;
       ++stats.by_locale[std::string(LocaleName(e.locale))];
       ++stats.by_type[std::string(EntryTypeName(e.type))];
-    }
+    };
+    const int workers = options.workers > 0 ? options.workers : static_cast<int>(std::thread::hardware_concurrency());
+    RunOrdered<AnalysedEntry>(sorted.size(), workers, kAnalysisWindow * static_cast<size_t>(std::max(workers, 1)),
+                              analyse, write);
     for (const auto& [key, hash] : previous.hash_by_key) {
       if (kept.count(key) == 0) DeleteEntry(key, &db);  // removed, or now a draft
     }
-    db.commit();
-    db.close();
-    if (options.classifier.enabled) {
-      auto train_start = std::chrono::steady_clock::now();
-      KEFU_RETURN_IF_ERROR(TrainClassifiers(**analyzer, sorted, options.classifier, tmp));
-      stats.classifier_seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
+    // The two groups' classifiers train on threads of their own (each deterministic by itself)
+    // while the index is committed.
+    auto train_start = std::chrono::steady_clock::now();
+    Status trained[2];
+    std::vector<std::thread> trainers;
+    if (classifier != nullptr) {
+      for (int g = 0; g < 2; ++g) {
+        fs::path file = tmp / (g == 1 ? kChineseClassifierFile : kEnglishClassifierFile);
+        trainers.emplace_back([&, g, file]() { trained[g] = TrainClassifier(std::move(groups[g]), *classifier, file); });
+      }
+    }
+    try {
+      db.commit();
+      db.close();
+    } catch (...) {
+      for (std::thread& t : trainers) t.join();
+      throw;
+    }
+    for (std::thread& t : trainers) t.join();
+    for (const Status& status : trained) KEFU_RETURN_IF_ERROR(status);
+    if (classifier != nullptr) {
+      stats.classifier_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
     }
   }
   meta.entries = stats.entries;

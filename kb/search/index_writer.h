@@ -1,7 +1,8 @@
 // Index generations: entries -> a new Xapian database in DIR/gen-N/, switched live by renaming the
 // DIR/current symlink (readers see the old or the new generation, never a half-built one).
 // Unchanged entries (same content hash and analysis) are copied from the previous generation, not
-// re-analysed. One build at a time per DIR (flock).
+// re-analysed. Entries are analysed on a pool of threads and written by one, in entry order. One
+// build at a time per DIR (flock).
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,10 @@ struct IndexBuildOptions {
   std::function<Status(const std::string& gen_dir)> verify;
   // The classifier trained on the entries' questions (classifier.h). Default: ClassifierOptions'.
   ClassifierOptions classifier;
+  // Threads analysing entries; one more writes them to Xapian in entry order, so the index has the
+  // same documents whatever the number. 1 analyses on the writing thread. Default: 0, meaning
+  // std::thread::hardware_concurrency().
+  int workers = 0;
 };
 
 struct IndexBuildStats {
@@ -45,7 +50,7 @@ struct IndexBuildStats {
   std::map<std::string, int64_t> by_locale;  // "zh-Hans" -> count
   std::map<std::string, int64_t> by_type;    // "faq" -> count
   double seconds = 0;
-  double classifier_seconds = 0;  // of `seconds`, training the classifiers
+  double classifier_seconds = 0;  // of `seconds`, training the classifiers (while the index commits)
 };
 
 // Indexes the published entries of `entries` as a new generation and makes it current.

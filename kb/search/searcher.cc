@@ -155,7 +155,8 @@ class Searcher::Models {
   struct Group {
     IntentClassifier model;
     std::unordered_map<Xapian::docid, int32_t> class_of_ordinal;
-    std::vector<bool> is_public;  // per class: some entry of the class is public
+    ClassSet public_classes;  // classes with some public entry
+    ClassSet all_classes;
   };
 
   // Loads whichever classifier files `gen_dir` has; a damaged one is logged and left out.
@@ -172,7 +173,7 @@ class Searcher::Models {
       }
       auto group = std::make_unique<Group>();
       group->model = std::move(model).value();
-      group->is_public.assign(group->model.labels().size(), false);
+      group->all_classes = ClassSet::All(group->model.labels().size());
       models->groups_[g] = std::move(group);
     }
     std::unordered_map<std::string, int32_t> label_index[2];
@@ -180,6 +181,10 @@ class Searcher::Models {
       if (!models->groups_[g]) continue;
       const auto& labels = models->groups_[g]->model.labels();
       for (size_t c = 0; c < labels.size(); ++c) label_index[g][labels[c]] = static_cast<int32_t>(c);
+    }
+    std::vector<bool> is_public[2];  // per class: some entry of the class is public
+    for (int g = 0; g < 2; ++g) {
+      if (models->groups_[g]) is_public[g].assign(models->groups_[g]->model.labels().size(), false);
     }
     std::string kind(schema::kKindEntry);
     std::string pub = schema::Term(schema::kAudiencePrefix, AudienceName(Audience::kPublic));
@@ -195,7 +200,10 @@ class Searcher::Models {
       group.class_of_ordinal[schema::IdOrdinalOf(*it)] = c->second;
       auto t = doc.termlist_begin();
       t.skip_to(pub);
-      if (t != doc.termlist_end() && *t == pub) group.is_public[static_cast<size_t>(c->second)] = true;
+      if (t != doc.termlist_end() && *t == pub) is_public[g][static_cast<size_t>(c->second)] = true;
+    }
+    for (int g = 0; g < 2; ++g) {
+      if (models->groups_[g]) models->groups_[g]->public_classes = ClassSet(std::move(is_public[g]));
     }
     return models;
   }
@@ -307,27 +315,15 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
     for (int g = 0; g < 2; ++g) {
       const Models::Group* group = models_->group(g);
       if (!wanted[g] || group == nullptr || tokens.empty()) continue;
-      std::vector<bool> allowed = group->is_public;
-      if (options.include_internal) allowed.assign(allowed.size(), true);
-      std::vector<double> p = group->model.Predict(group->model.FeaturesOf(tokens), allowed);
-      // The two most probable classes give every class its best rival.
-      size_t first = 0;
-      double p1 = -1, p2 = -1;
-      for (size_t c = 0; c < p.size(); ++c) {
-        if (p[c] > p1) {
-          p2 = p1;
-          first = c, p1 = p[c];
-        } else if (p[c] > p2) {
-          p2 = p[c];
-        }
-      }
+      Prediction p = group->model.Predict(group->model.FeaturesOf(tokens),
+                                          options.include_internal ? group->all_classes : group->public_classes);
       for (Xapian::docid ordinal : order) {
         Xapian::docid locale_index = (*by_id[ordinal].best % schema::kDocsPerId) / schema::kDocsPerLocale;
         if (Models::GroupOf(static_cast<Locale>(locale_index)) != g) continue;
         auto c = group->class_of_ordinal.find(ordinal);
         if (c == group->class_of_ordinal.end()) continue;
         size_t k = static_cast<size_t>(c->second);
-        model_of[ordinal] = {p[k], k == first ? std::max(0.0, p2) : std::max(0.0, p1)};
+        model_of[ordinal] = {p.Probability(k), p.BestRival(k)};
       }
     }
     for (Xapian::docid ordinal : order) {

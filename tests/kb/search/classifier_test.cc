@@ -2,6 +2,7 @@
 // phrasings (typos included), and survives a save/load round trip unchanged.
 #include "kb/search/classifier.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -51,6 +52,12 @@ class Classifier : public ::testing::Test {
     return kb;
   }
 
+  // Every class's probability, in class order.
+  static std::vector<double> Dense(const Prediction& p, size_t classes) {
+    std::vector<double> out;
+    for (size_t c = 0; c < classes; ++c) out.push_back(p.Probability(c));
+    return out;
+  }
   static size_t ArgMax(const std::vector<double>& p) {
     return static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
   }
@@ -79,12 +86,12 @@ TEST_F(Classifier, LearnsNewPhrasingsOfEachEntry) {
     options.max_dense_weights = dense_limit;
     Kb kb = English(options);
     IntentClassifier model = IntentClassifier::Train(kb.labels, kb.examples, options);
-    std::vector<bool> all(kb.labels.size(), true);
+    ClassSet all = ClassSet::All(kb.labels.size());
     const std::vector<std::pair<std::string, size_t>> questions = {
         {"has my card been delivered", 0}, {"refund not showing", 1}, {"reset pasword", 2},  // typo
         {"when are you open", 3},          {"the card I ordered never arrived", 0}};
     for (const auto& [q, want] : questions) {
-      std::vector<double> p = model.Predict(model.FeaturesOf(analyzer_->Analyze(q)), all);
+      std::vector<double> p = Dense(model.Predict(model.FeaturesOf(analyzer_->Analyze(q)), all), kb.labels.size());
       EXPECT_EQ(ArgMax(p), want) << q << " (dense limit " << dense_limit << ")";
       EXPECT_GT(p[want], 0.4) << q;  // untrained, every entry would get 0.25
       EXPECT_NEAR(std::accumulate(p.begin(), p.end(), 0.0), 1.0, 1e-9);
@@ -95,12 +102,12 @@ TEST_F(Classifier, LearnsNewPhrasingsOfEachEntry) {
 TEST_F(Classifier, UnknownWordsGiveAUniformDistributionOverAllowedEntries) {
   Kb kb = English();
   IntentClassifier model = IntentClassifier::Train(kb.labels, kb.examples, {});
-  std::vector<bool> allowed = {true, false, true, true};
-  std::vector<double> p = model.Predict(model.FeaturesOf(analyzer_->Analyze("zzqx")), allowed);
+  ClassSet allowed({true, false, true, true});
+  std::vector<double> p = Dense(model.Predict(model.FeaturesOf(analyzer_->Analyze("zzqx")), allowed), 4);
   EXPECT_DOUBLE_EQ(p[1], 0.0);
   for (size_t c : {0, 2, 3}) EXPECT_NEAR(p[c], 1.0 / 3, 1e-9);
   // A disallowed entry never wins, even for its own question.
-  p = model.Predict(model.FeaturesOf(analyzer_->Analyze("where is my refund")), allowed);
+  p = Dense(model.Predict(model.FeaturesOf(analyzer_->Analyze("where is my refund")), allowed), 4);
   EXPECT_DOUBLE_EQ(p[1], 0.0);
   EXPECT_NEAR(std::accumulate(p.begin(), p.end(), 0.0), 1.0, 1e-9);
 }
@@ -117,12 +124,90 @@ TEST_F(Classifier, TrainingIsDeterministicAndSurvivesSaveAndLoad) {
   EXPECT_EQ(loaded->labels(), kb.labels);
   EXPECT_EQ(loaded->feature_count(), a.feature_count());
   EXPECT_EQ(loaded->weight_count(), a.weight_count());
-  std::vector<bool> all(kb.labels.size(), true);
+  ClassSet all = ClassSet::All(kb.labels.size());
+  const size_t n = kb.labels.size();
   for (const char* q : {"card arrive", "refund", "password", "opening"}) {
     auto f = a.FeaturesOf(analyzer_->Analyze(q));
-    EXPECT_EQ(a.Predict(f, all), b.Predict(f, all)) << q;
-    EXPECT_EQ(a.Predict(f, all), loaded->Predict(loaded->FeaturesOf(analyzer_->Analyze(q)), all)) << q;
+    EXPECT_EQ(Dense(a.Predict(f, all), n), Dense(b.Predict(f, all), n)) << q;
+    EXPECT_EQ(Dense(a.Predict(f, all), n), Dense(loaded->Predict(loaded->FeaturesOf(analyzer_->Analyze(q)), all), n))
+        << q;
   }
+}
+
+// The softmax of every class's score computed the plain way, over the allowed classes.
+std::vector<double> DenseSoftmax(const IntentClassifier& model, const std::vector<std::string>& features,
+                                 const std::vector<bool>& allowed) {
+  std::vector<double> z(model.labels().size(), 0);
+  for (const auto& [f, v] : model.Vectorize(features)) {
+    for (size_t c = 0; c < z.size(); ++c) z[c] += static_cast<double>(v) * model.Weight(f, static_cast<int32_t>(c));
+  }
+  double top = -1e300, denominator = 0;
+  for (size_t c = 0; c < z.size(); ++c) {
+    if (allowed[c]) top = std::max(top, z[c]);
+  }
+  std::vector<double> p(z.size(), 0);
+  for (size_t c = 0; c < z.size(); ++c) {
+    if (allowed[c]) denominator += p[c] = std::exp(z[c] - top);
+  }
+  for (double& x : p) x /= denominator;
+  return p;
+}
+
+TEST_F(Classifier, SparsePredictionsEqualTheDenseSoftmax) {
+  for (int64_t dense_limit : {int64_t{4'000'000}, int64_t{0}}) {
+    ClassifierOptions options;
+    options.max_dense_weights = dense_limit;
+    Kb kb = English(options);
+    IntentClassifier model = IntentClassifier::Train(kb.labels, kb.examples, options);
+    for (const std::vector<bool>& flags : {std::vector<bool>(4, true), std::vector<bool>{true, false, true, true},
+                                           std::vector<bool>{false, true, false, false}}) {
+      ClassSet allowed(flags);
+      for (const char* q : {"has my card been delivered", "refund not showing", "zzqx", "opening hours card"}) {
+        std::vector<std::string> f = model.FeaturesOf(analyzer_->Analyze(q));
+        std::vector<double> want = DenseSoftmax(model, f, flags);
+        Prediction p = model.Predict(f, allowed);
+        for (size_t c = 0; c < want.size(); ++c) {
+          EXPECT_NEAR(p.Probability(c), want[c], 1e-12) << q << " class " << c;
+          double rival = 0;
+          for (size_t o = 0; o < want.size(); ++o) {
+            if (o != c) rival = std::max(rival, want[o]);
+          }
+          EXPECT_NEAR(p.BestRival(c), rival, 1e-12) << q << " class " << c;
+        }
+      }
+    }
+  }
+}
+
+TEST_F(Classifier, CapsTheClassesOfAFeatureAndTheStepsOfTraining) {
+  ClassifierOptions options;
+  options.max_dense_weights = 0;
+  Kb kb = English(options);
+  IntentClassifier full = IntentClassifier::Train(kb.labels, kb.examples, options);
+  // "my" is in the phrasings of three classes: a cap of two leaves it without weights.
+  options.max_classes_per_feature = 2;
+  IntentClassifier capped = IntentClassifier::Train(kb.labels, kb.examples, options);
+  EXPECT_EQ(capped.feature_count(), full.feature_count());
+  EXPECT_LT(capped.weight_count(), full.weight_count());
+  std::vector<std::pair<int32_t, float>> my = capped.Vectorize({"my"});
+  ASSERT_EQ(my.size(), 1u);
+  for (int32_t c = 0; c < 4; ++c) EXPECT_EQ(capped.Weight(my[0].first, c), 0.0f);
+  EXPECT_NE(full.Weight(my[0].first, 0), 0.0f);
+  // A cap no feature reaches, and a step budget of every pass, change nothing.
+  options.max_classes_per_feature = 4;
+  options.max_training_steps = 30 * static_cast<int64_t>(kb.examples.size());
+  IntentClassifier same = IntentClassifier::Train(kb.labels, kb.examples, options);
+  ClassSet all = ClassSet::All(kb.labels.size());
+  for (const char* q : {"card arrive", "refund", "password", "opening"}) {
+    auto f = full.FeaturesOf(analyzer_->Analyze(q));
+    EXPECT_EQ(Dense(full.Predict(f, all), 4), Dense(same.Predict(f, all), 4)) << q;
+  }
+  // A smaller budget trains fewer passes: a different, still sensible model.
+  options.max_training_steps = 1;
+  IntentClassifier one_pass = IntentClassifier::Train(kb.labels, kb.examples, options);
+  auto f = full.FeaturesOf(analyzer_->Analyze("reset my password"));
+  EXPECT_NE(Dense(full.Predict(f, all), 4), Dense(one_pass.Predict(f, all), 4));
+  EXPECT_EQ(ArgMax(Dense(one_pass.Predict(f, all), 4)), 2u);
 }
 
 TEST_F(Classifier, DamagedFilesAreRefused) {

@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
+#include <xapian.h>
 
 #include "kb/answer/confidence.h"
 #include "kb/content/loader.h"
@@ -322,6 +325,66 @@ TEST(Generations, IncrementalBuildsUpdateRemoveAndAddEntries) {
                          options)
                   .ok());
   EXPECT_EQ(ids_for("delta"), (std::vector<std::string>{"0", "c"}));
+}
+
+// Every document of the current generation as text (docid, data, values, terms with wdf and
+// positions), and its classifier files' bytes.
+std::string DumpCurrentGeneration(const TempDir& dir) {
+  auto gen = ReadCurrentGeneration(dir.path());
+  EXPECT_TRUE(gen.ok());
+  if (!gen.ok()) return "";
+  fs::path gen_dir = fs::path(dir.path()) / *gen;
+  std::ostringstream out;
+  Xapian::Database db((gen_dir / kGenerationDb).string());
+  for (auto d = db.postlist_begin(""); d != db.postlist_end(""); ++d) {
+    Xapian::Document doc = db.get_document(*d);
+    out << "doc " << *d << " data " << doc.get_data() << "\n";
+    for (auto v = doc.values_begin(); v != doc.values_end(); ++v) out << " value " << v.get_valueno() << " " << *v;
+    for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+      out << "\n " << *t << " wdf " << t.get_wdf() << " at";
+      for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p) out << " " << *p;
+    }
+    out << "\n";
+  }
+  for (const char* file : {kEnglishClassifierFile, kChineseClassifierFile}) {
+    std::ifstream in(gen_dir / file, std::ios::binary);
+    EXPECT_TRUE(in) << file;
+    out << file << "\n" << std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  return out.str();
+}
+
+TEST(Generations, AnyNumberOfAnalysisWorkersBuildsTheSameIndexAndClassifiers) {
+  // The real content (drafts, internal entries, both scripts) and more entries than the workers'
+  // window, built afresh and then updated (one entry edited, one removed, one added).
+  std::vector<Entry> entries = LoadRealContent();
+  const size_t bulk = entries.size();
+  for (int i = 0; i < 300; ++i) {
+    entries.push_back(MakeEntry("bulk-" + std::to_string(i), "bulk question " + std::to_string(i)));
+  }
+  std::vector<Entry> updated = entries;
+  updated[bulk + 5].body += " edited";
+  updated.erase(updated.begin() + static_cast<std::ptrdiff_t>(bulk + 1));
+  updated.push_back(MakeEntry("added", "a new question"));
+  std::vector<std::string> dumps[2];
+  for (int workers : {1, 3}) {
+    TempDir dir;
+    IndexBuildOptions options;
+    options.index_dir = dir.path();
+    options.workers = workers;
+    options.classifier.min_phrasings = 0;  // both groups train
+    auto full = BuildIndex(entries, options);
+    ASSERT_TRUE(full.ok()) << full.status().ToString();
+    dumps[0].push_back(DumpCurrentGeneration(dir));
+    auto update = BuildIndex(updated, options);
+    ASSERT_TRUE(update.ok()) << update.status().ToString();
+    EXPECT_EQ(update->analysed, 2);
+    dumps[1].push_back(DumpCurrentGeneration(dir));
+  }
+  for (const auto& dump : dumps) {
+    EXPECT_GT(dump[0].size(), 100'000u);
+    EXPECT_TRUE(dump[0] == dump[1]) << "the index differs with 1 and 3 workers";
+  }
 }
 
 TEST(Generations, AServingKnowledgeBaseFollowsNewGenerations) {
