@@ -88,7 +88,8 @@ void AddTerms(const std::vector<Token>& tokens, std::string_view prefix, bool po
 }
 
 // One entry analysed on a worker: its documents by docid (none when it is reused unchanged) and
-// the classifier features of its title and questions (none when no classifier is trained).
+// the classifier features of its title and questions (none when its group's classifier is not
+// trained).
 struct AnalysedEntry {
   std::string hash;     // HashHex(EntryHash)
   bool reused = false;  // the previous generation has it with this hash
@@ -215,6 +216,49 @@ void RunOrdered(size_t n, int workers, size_t window, const Produce& produce, co
   }
 }
 
+// The language group of an entry's classifier: 0 English, 1 Chinese (both scripts).
+int GroupOf(Locale locale) { return IsChinese(locale) ? 1 : 0; }
+
+// FNV-1a over length-prefixed strings: sequences of strings differ in hash unless they collide.
+class InputHash {
+ public:
+  void Add(std::string_view s) {
+    uint64_t size = s.size();
+    Bytes(std::string_view(reinterpret_cast<const char*>(&size), sizeof size));
+    Bytes(s);
+  }
+  uint64_t value() const { return h_; }
+
+ private:
+  void Bytes(std::string_view s) {
+    for (unsigned char c : s) {
+      h_ ^= c;
+      h_ *= 1099511628211ULL;
+    }
+  }
+  uint64_t h_ = 1469598103934665603ULL;
+};
+
+// Per language group, the hash of all its classifier file depends on, given the analysis: the
+// training options and each published entry's id (its class), locale (the analysis hint; the gate
+// counts entries per locale), title and questions, in the order training sees them. Audience is not
+// among them: searchers read it from the entry documents.
+void HashClassifierInputs(const std::vector<const Entry*>& sorted, const ClassifierOptions& options,
+                          std::string (&inputs)[2]) {
+  InputHash hashes[2];
+  for (InputHash& h : hashes) h.Add(TrainingKey(options));
+  for (const Entry* e : sorted) {
+    if (e->status == EntryStatus::kDraft) continue;
+    InputHash& h = hashes[GroupOf(e->locale)];
+    h.Add(e->id);
+    h.Add(LocaleName(e->locale));
+    h.Add(e->title);
+    h.Add(std::to_string(e->questions.size()));
+    for (const std::string& q : e->questions) h.Add(q);
+  }
+  for (int g = 0; g < 2; ++g) inputs[g] = HashHex(hashes[g].value());
+}
+
 // One language group's classifier examples (class = entry id; both Chinese scripts share one),
 // gathered in entry order.
 struct ClassifierGroup {
@@ -241,6 +285,15 @@ Status TrainClassifier(ClassifierGroup group, const ClassifierOptions& options, 
   }
   IntentClassifier model = IntentClassifier::Train(std::move(group.labels), group.examples, options);
   return model.Save(file.string());
+}
+
+// The previous generation's classifier file, when it has one (the gate may have refused it).
+Status CopyClassifier(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  if (!fs::exists(from, ec)) return Status::Ok();
+  fs::copy_file(from, to, ec);
+  if (ec) return Status::Internal("cannot copy " + from.string() + ": " + ec.message());
+  return Status::Ok();
 }
 
 // What the previous generation holds, read from its entry documents: enough to update a copy of it
@@ -336,6 +389,7 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
   // its files and only changed entries are analysed and rewritten (copying documents one by one,
   // positions and all, costs more than analysing them again).
   std::optional<fs::path> previous_db;
+  GenerationMeta previous_meta;
   if (options.incremental) {
     auto current = ReadCurrentGeneration(dir.string());
     if (current.ok()) {
@@ -343,6 +397,7 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       if (old_meta.ok() && old_meta->layout_version == meta.layout_version &&
           old_meta->analysis_hash == meta.analysis_hash) {
         previous_db = dir / *current / kGenerationDb;
+        previous_meta = *std::move(old_meta);
       }
     }
   }
@@ -364,6 +419,16 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
         return Status::InvalidArgument("duplicate entry " + EntryKey(sorted[i]->id, sorted[i]->locale));
       }
     }
+    // A language group whose classifier inputs are the previous generation's gets its file copied:
+    // its phrasings are then neither analysed nor collected.
+    const ClassifierOptions* classifier = options.classifier.enabled ? &options.classifier : nullptr;
+    bool reuse_classifier[2] = {false, false};
+    if (classifier != nullptr) {
+      HashClassifierInputs(sorted, *classifier, meta.classifier_inputs);
+      for (int g = 0; g < 2; ++g) {
+        reuse_classifier[g] = previous_db && previous_meta.classifier_inputs[g] == meta.classifier_inputs[g];
+      }
+    }
     Previous previous;
     if (previous_db) {
       fs::copy(*previous_db, tmp / kGenerationDb, fs::copy_options::recursive);
@@ -383,7 +448,6 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       if (fresh) ++next_ordinal;
       base_of[i] = schema::DocId(ordinal->second, static_cast<int>(e.locale), 0);
     }
-    const ClassifierOptions* classifier = options.classifier.enabled ? &options.classifier : nullptr;
     ClassifierGroup groups[2];  // English, Chinese
     std::set<std::string> kept;
     auto analyse = [&](size_t i) {
@@ -392,7 +456,7 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       std::string key = EntryKey(e.id, e.locale);
       auto old = previous.hash_by_key.find(key);
       return AnalyseEntry(**analyzer, e, key, base_of[i], old == previous.hash_by_key.end() ? nullptr : &old->second,
-                          classifier);
+                          reuse_classifier[GroupOf(e.locale)] ? nullptr : classifier);
     };
     auto write = [&](size_t i, AnalysedEntry analysed) {
       const Entry& e = *sorted[i];
@@ -411,7 +475,10 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
         for (auto& [docid, doc] : analysed.docs) db.replace_document(docid, doc);
         ++stats.analysed;
       }
-      if (classifier != nullptr) AddPhrasings(e, std::move(analysed.phrasings), &groups[IsChinese(e.locale) ? 1 : 0]);
+      const int group = GroupOf(e.locale);
+      if (classifier != nullptr && !reuse_classifier[group]) {
+        AddPhrasings(e, std::move(analysed.phrasings), &groups[group]);
+      }
       ++stats.entries;
       ++stats.by_locale[std::string(LocaleName(e.locale))];
       ++stats.by_type[std::string(EntryTypeName(e.type))];
@@ -429,7 +496,13 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
     std::vector<std::thread> trainers;
     if (classifier != nullptr) {
       for (int g = 0; g < 2; ++g) {
-        fs::path file = tmp / (g == 1 ? kChineseClassifierFile : kEnglishClassifierFile);
+        const char* name = g == 1 ? kChineseClassifierFile : kEnglishClassifierFile;
+        if (reuse_classifier[g]) {
+          trained[g] = CopyClassifier(previous_db->parent_path() / name, tmp / name);
+          ++stats.classifiers_reused;
+          continue;
+        }
+        fs::path file = tmp / name;
         trainers.emplace_back([&, g, file]() { trained[g] = TrainClassifier(std::move(groups[g]), *classifier, file); });
       }
     }
