@@ -304,17 +304,25 @@ struct Previous {
   Xapian::docid max_ordinal = 0;
 };
 
+// Reads value streams rather than documents (one sequential pass per slot instead of lookups per
+// document): entry documents are the ones with a hash.
 Previous ReadPrevious(const Xapian::Database& db) {
   Previous previous;
-  std::string kind(schema::kKindEntry);
-  for (auto it = db.postlist_begin(kind); it != db.postlist_end(kind); ++it) {
-    Xapian::Document doc = db.get_document(*it);
-    std::string id = doc.get_value(schema::kSlotId);
-    auto locale = ParseLocale(doc.get_value(schema::kSlotLocale));
+  Xapian::ValueIterator ids = db.valuestream_begin(schema::kSlotId);
+  Xapian::ValueIterator locales = db.valuestream_begin(schema::kSlotLocale);
+  for (auto hash = db.valuestream_begin(schema::kSlotHash); hash != db.valuestream_end(schema::kSlotHash); ++hash) {
+    Xapian::docid did = hash.get_docid();
+    ids.skip_to(did);
+    locales.skip_to(did);
+    // Every document has an id and a locale: those streams end first only in a damaged database.
+    if (ids == db.valuestream_end(schema::kSlotId) || locales == db.valuestream_end(schema::kSlotLocale)) break;
+    if (ids.get_docid() != did || locales.get_docid() != did) continue;
+    std::string id = *ids;
+    auto locale = ParseLocale(*locales);
     if (!locale) continue;
-    previous.hash_by_key[EntryKey(id, *locale)] = doc.get_value(schema::kSlotHash);
-    previous.ordinal_by_id[id] = schema::IdOrdinalOf(*it);
-    previous.max_ordinal = std::max(previous.max_ordinal, schema::IdOrdinalOf(*it));
+    previous.hash_by_key[EntryKey(id, *locale)] = *hash;
+    previous.ordinal_by_id[id] = schema::IdOrdinalOf(did);
+    previous.max_ordinal = std::max(previous.max_ordinal, schema::IdOrdinalOf(did));
   }
   return previous;
 }
