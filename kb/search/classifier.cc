@@ -18,6 +18,9 @@ namespace {
 
 constexpr char kMagic[] = "KEFUIC01";
 constexpr size_t kMagicBytes = 8;
+// Bumped whenever training or feature extraction changes what a model holds, so that index builds
+// retrain rather than reuse the files of older generations (TrainingKey).
+constexpr uint32_t kTrainingVersion = 1;
 // Updates smaller than this times the step size are skipped (most classes, once training is
 // under way): a large saving on full weight matrices, no measurable change in the model.
 constexpr double kNegligibleGradient = 1e-4;
@@ -117,7 +120,30 @@ size_t SparseClassCap(const std::vector<std::vector<int32_t>>& support, const st
   return cap;
 }
 
+template <typename T>
+void AppendBytes(T value, std::string* out) {
+  out->append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
 }  // namespace
+
+std::string TrainingKey(const ClassifierOptions& options) {
+  std::string key;
+  AppendBytes(kTrainingVersion, &key);
+  AppendBytes(options.min_phrasings_per_entry, &key);
+  AppendBytes(options.min_phrasings, &key);
+  AppendBytes(options.epochs, &key);
+  AppendBytes(options.max_training_steps, &key);
+  AppendBytes(options.learning_rate, &key);
+  AppendBytes(options.l2, &key);
+  AppendBytes(options.char_ngram_min, &key);
+  AppendBytes(options.char_ngram_max, &key);
+  AppendBytes(options.max_dense_weights, &key);
+  AppendBytes(options.max_classes_per_feature, &key);
+  AppendBytes(options.max_updates_per_pass, &key);
+  AppendBytes(options.seed, &key);
+  return key;
+}
 
 std::vector<std::string> ClassifierFeaturesOf(const std::vector<Token>& tokens, const ClassifierOptions& options) {
   std::vector<std::string> out;

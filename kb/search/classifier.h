@@ -30,6 +30,7 @@
 
 namespace kefu {
 
+// Every field but `enabled` shapes the trained model, and so belongs in TrainingKey().
 struct ClassifierOptions {
   // Train the classifiers at index time (one per language group, subject to the gate below).
   // Default: true.
@@ -79,6 +80,11 @@ struct ClassifierOptions {
   // Shuffling seed, so that training is reproducible. Default: 1.
   uint32_t seed = 1;
 };
+
+// What a trained model depends on besides its labels and examples, as bytes: every option that
+// shapes it and the version of the training code. Equal keys, labels and examples train
+// byte-identical models (training is deterministic), which lets an index build reuse a file.
+std::string TrainingKey(const ClassifierOptions& options);
 
 // The classifier's view of analysed text: feature strings, repeated when they occur repeatedly.
 std::vector<std::string> ClassifierFeaturesOf(const std::vector<Token>& tokens, const ClassifierOptions& options);

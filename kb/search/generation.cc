@@ -12,6 +12,7 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr char kMetaFile[] = "meta.txt";
+constexpr const char* kClassifierInputsKeys[2] = {"classifier_inputs_en", "classifier_inputs_zh"};
 
 bool ReadText(const fs::path& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
@@ -72,6 +73,10 @@ Status WriteGenerationMeta(const std::string& gen_dir, const GenerationMeta& met
     std::ofstream out(fs::path(gen_dir) / kMetaFile);
     out << "layout_version " << meta.layout_version << "\nanalysis_hash " << meta.analysis_hash
         << "\nentries " << meta.entries << "\n";
+    for (int g = 0; g < 2; ++g) {
+      if (meta.classifier_inputs[g].empty()) continue;
+      out << kClassifierInputsKeys[g] << " " << meta.classifier_inputs[g] << "\n";
+    }
     if (!out) return Status::Internal("cannot write " + gen_dir + "/" + kMetaFile);
   }
   for (auto [name, text] : {std::pair{kVariantsFile, &config.variants}, {kDictionaryFile, &config.dictionary},
@@ -98,6 +103,10 @@ Result<GenerationMeta> ReadGenerationMeta(const std::string& gen_dir) {
       in >> meta.analysis_hash;
     } else if (key == "entries") {
       in >> meta.entries;
+    } else if (key == kClassifierInputsKeys[0]) {
+      in >> meta.classifier_inputs[0];
+    } else if (key == kClassifierInputsKeys[1]) {
+      in >> meta.classifier_inputs[1];
     } else {
       std::string ignored;
       in >> ignored;

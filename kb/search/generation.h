@@ -16,6 +16,9 @@ struct GenerationMeta {
   int layout_version = 0;
   std::string analysis_hash;
   int64_t entries = 0;
+  // Per language group (English, Chinese): the hash of what its classifier file was trained from
+  // (index_writer.cc); empty when the classifiers were disabled.
+  std::string classifier_inputs[2];
 };
 
 std::string GenerationName(int number);                      // 3 -> "gen-3"

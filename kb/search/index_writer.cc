@@ -88,7 +88,8 @@ void AddTerms(const std::vector<Token>& tokens, std::string_view prefix, bool po
 }
 
 // One entry analysed on a worker: its documents by docid (none when it is reused unchanged) and
-// the classifier features of its title and questions (none when no classifier is trained).
+// the classifier features of its title and questions (none when its group's classifier is not
+// trained).
 struct AnalysedEntry {
   std::string hash;     // HashHex(EntryHash)
   bool reused = false;  // the previous generation has it with this hash
@@ -215,6 +216,49 @@ void RunOrdered(size_t n, int workers, size_t window, const Produce& produce, co
   }
 }
 
+// The language group of an entry's classifier: 0 English, 1 Chinese (both scripts).
+int GroupOf(Locale locale) { return IsChinese(locale) ? 1 : 0; }
+
+// FNV-1a over length-prefixed strings: sequences of strings differ in hash unless they collide.
+class InputHash {
+ public:
+  void Add(std::string_view s) {
+    uint64_t size = s.size();
+    Bytes(std::string_view(reinterpret_cast<const char*>(&size), sizeof size));
+    Bytes(s);
+  }
+  uint64_t value() const { return h_; }
+
+ private:
+  void Bytes(std::string_view s) {
+    for (unsigned char c : s) {
+      h_ ^= c;
+      h_ *= 1099511628211ULL;
+    }
+  }
+  uint64_t h_ = 1469598103934665603ULL;
+};
+
+// Per language group, the hash of all its classifier file depends on, given the analysis: the
+// training options and each published entry's id (its class), locale (the analysis hint; the gate
+// counts entries per locale), title and questions, in the order training sees them. Audience is not
+// among them: searchers read it from the entry documents.
+void HashClassifierInputs(const std::vector<const Entry*>& sorted, const ClassifierOptions& options,
+                          std::string (&inputs)[2]) {
+  InputHash hashes[2];
+  for (InputHash& h : hashes) h.Add(TrainingKey(options));
+  for (const Entry* e : sorted) {
+    if (e->status == EntryStatus::kDraft) continue;
+    InputHash& h = hashes[GroupOf(e->locale)];
+    h.Add(e->id);
+    h.Add(LocaleName(e->locale));
+    h.Add(e->title);
+    h.Add(std::to_string(e->questions.size()));
+    for (const std::string& q : e->questions) h.Add(q);
+  }
+  for (int g = 0; g < 2; ++g) inputs[g] = HashHex(hashes[g].value());
+}
+
 // One language group's classifier examples (class = entry id; both Chinese scripts share one),
 // gathered in entry order.
 struct ClassifierGroup {
@@ -243,6 +287,15 @@ Status TrainClassifier(ClassifierGroup group, const ClassifierOptions& options, 
   return model.Save(file.string());
 }
 
+// The previous generation's classifier file, when it has one (the gate may have refused it).
+Status CopyClassifier(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  if (!fs::exists(from, ec)) return Status::Ok();
+  fs::copy_file(from, to, ec);
+  if (ec) return Status::Internal("cannot copy " + from.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
 // What the previous generation holds, read from its entry documents: enough to update a copy of it
 // in place (schema.h: the docid says an entry's id ordinal).
 struct Previous {
@@ -251,17 +304,25 @@ struct Previous {
   Xapian::docid max_ordinal = 0;
 };
 
+// Reads value streams rather than documents (one sequential pass per slot instead of lookups per
+// document): entry documents are the ones with a hash.
 Previous ReadPrevious(const Xapian::Database& db) {
   Previous previous;
-  std::string kind(schema::kKindEntry);
-  for (auto it = db.postlist_begin(kind); it != db.postlist_end(kind); ++it) {
-    Xapian::Document doc = db.get_document(*it);
-    std::string id = doc.get_value(schema::kSlotId);
-    auto locale = ParseLocale(doc.get_value(schema::kSlotLocale));
+  Xapian::ValueIterator ids = db.valuestream_begin(schema::kSlotId);
+  Xapian::ValueIterator locales = db.valuestream_begin(schema::kSlotLocale);
+  for (auto hash = db.valuestream_begin(schema::kSlotHash); hash != db.valuestream_end(schema::kSlotHash); ++hash) {
+    Xapian::docid did = hash.get_docid();
+    ids.skip_to(did);
+    locales.skip_to(did);
+    // Every document has an id and a locale: those streams end first only in a damaged database.
+    if (ids == db.valuestream_end(schema::kSlotId) || locales == db.valuestream_end(schema::kSlotLocale)) break;
+    if (ids.get_docid() != did || locales.get_docid() != did) continue;
+    std::string id = *ids;
+    auto locale = ParseLocale(*locales);
     if (!locale) continue;
-    previous.hash_by_key[EntryKey(id, *locale)] = doc.get_value(schema::kSlotHash);
-    previous.ordinal_by_id[id] = schema::IdOrdinalOf(*it);
-    previous.max_ordinal = std::max(previous.max_ordinal, schema::IdOrdinalOf(*it));
+    previous.hash_by_key[EntryKey(id, *locale)] = *hash;
+    previous.ordinal_by_id[id] = schema::IdOrdinalOf(did);
+    previous.max_ordinal = std::max(previous.max_ordinal, schema::IdOrdinalOf(did));
   }
   return previous;
 }
@@ -336,6 +397,7 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
   // its files and only changed entries are analysed and rewritten (copying documents one by one,
   // positions and all, costs more than analysing them again).
   std::optional<fs::path> previous_db;
+  GenerationMeta previous_meta;
   if (options.incremental) {
     auto current = ReadCurrentGeneration(dir.string());
     if (current.ok()) {
@@ -343,6 +405,7 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       if (old_meta.ok() && old_meta->layout_version == meta.layout_version &&
           old_meta->analysis_hash == meta.analysis_hash) {
         previous_db = dir / *current / kGenerationDb;
+        previous_meta = *std::move(old_meta);
       }
     }
   }
@@ -364,6 +427,16 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
         return Status::InvalidArgument("duplicate entry " + EntryKey(sorted[i]->id, sorted[i]->locale));
       }
     }
+    // A language group whose classifier inputs are the previous generation's gets its file copied:
+    // its phrasings are then neither analysed nor collected.
+    const ClassifierOptions* classifier = options.classifier.enabled ? &options.classifier : nullptr;
+    bool reuse_classifier[2] = {false, false};
+    if (classifier != nullptr) {
+      HashClassifierInputs(sorted, *classifier, meta.classifier_inputs);
+      for (int g = 0; g < 2; ++g) {
+        reuse_classifier[g] = previous_db && previous_meta.classifier_inputs[g] == meta.classifier_inputs[g];
+      }
+    }
     Previous previous;
     if (previous_db) {
       fs::copy(*previous_db, tmp / kGenerationDb, fs::copy_options::recursive);
@@ -383,7 +456,6 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       if (fresh) ++next_ordinal;
       base_of[i] = schema::DocId(ordinal->second, static_cast<int>(e.locale), 0);
     }
-    const ClassifierOptions* classifier = options.classifier.enabled ? &options.classifier : nullptr;
     ClassifierGroup groups[2];  // English, Chinese
     std::set<std::string> kept;
     auto analyse = [&](size_t i) {
@@ -392,7 +464,7 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       std::string key = EntryKey(e.id, e.locale);
       auto old = previous.hash_by_key.find(key);
       return AnalyseEntry(**analyzer, e, key, base_of[i], old == previous.hash_by_key.end() ? nullptr : &old->second,
-                          classifier);
+                          reuse_classifier[GroupOf(e.locale)] ? nullptr : classifier);
     };
     auto write = [&](size_t i, AnalysedEntry analysed) {
       const Entry& e = *sorted[i];
@@ -411,7 +483,10 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
         for (auto& [docid, doc] : analysed.docs) db.replace_document(docid, doc);
         ++stats.analysed;
       }
-      if (classifier != nullptr) AddPhrasings(e, std::move(analysed.phrasings), &groups[IsChinese(e.locale) ? 1 : 0]);
+      const int group = GroupOf(e.locale);
+      if (classifier != nullptr && !reuse_classifier[group]) {
+        AddPhrasings(e, std::move(analysed.phrasings), &groups[group]);
+      }
       ++stats.entries;
       ++stats.by_locale[std::string(LocaleName(e.locale))];
       ++stats.by_type[std::string(EntryTypeName(e.type))];
@@ -429,7 +504,13 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
     std::vector<std::thread> trainers;
     if (classifier != nullptr) {
       for (int g = 0; g < 2; ++g) {
-        fs::path file = tmp / (g == 1 ? kChineseClassifierFile : kEnglishClassifierFile);
+        const char* name = g == 1 ? kChineseClassifierFile : kEnglishClassifierFile;
+        if (reuse_classifier[g]) {
+          trained[g] = CopyClassifier(previous_db->parent_path() / name, tmp / name);
+          ++stats.classifiers_reused;
+          continue;
+        }
+        fs::path file = tmp / name;
         trainers.emplace_back([&, g, file]() { trained[g] = TrainClassifier(std::move(groups[g]), *classifier, file); });
       }
     }

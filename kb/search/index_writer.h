@@ -1,8 +1,9 @@
 // Index generations: entries -> a new Xapian database in DIR/gen-N/, switched live by renaming the
 // DIR/current symlink (readers see the old or the new generation, never a half-built one).
 // Unchanged entries (same content hash and analysis) are copied from the previous generation, not
-// re-analysed. Entries are analysed on a pool of threads and written by one, in entry order. One
-// build at a time per DIR (flock).
+// re-analysed; so are the classifiers of a language group whose phrasings did not change. Entries
+// are analysed on a pool of threads and written by one, in entry order. One build at a time per DIR
+// (flock).
 #pragma once
 
 #include <cstdint>
@@ -51,6 +52,10 @@ struct IndexBuildStats {
   std::map<std::string, int64_t> by_type;    // "faq" -> count
   double seconds = 0;
   double classifier_seconds = 0;  // of `seconds`, training the classifiers (while the index commits)
+  // Language groups (0..2) whose classifier file, or its absence, was copied from the previous
+  // generation instead of retrained: their phrasings, classes and classifier options are unchanged,
+  // so retraining would write the same bytes.
+  int64_t classifiers_reused = 0;
 };
 
 // Indexes the published entries of `entries` as a new generation and makes it current.

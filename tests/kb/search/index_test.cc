@@ -3,6 +3,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -524,6 +525,111 @@ TEST(ClassifierGate, TrainsAGroupOnlyWithEnoughPhrasingsPerEntryOrInAll) {
     EXPECT_FALSE(HasFile(dir, kEnglishClassifierFile));
     EXPECT_FALSE(HasFile(dir, kChineseClassifierFile));
   }
+}
+
+// A language group's classifier is retrained only when what it learns from changed; otherwise the
+// previous generation's file is copied, byte for byte what retraining would write.
+std::vector<Entry> PhrasedEntries() {
+  std::vector<Entry> entries;
+  const std::vector<std::string> topics = {"reset my password", "track my parcel", "cancel my order",
+                                           "change my address"};
+  const std::vector<std::string> zh_topics = {"重置密码", "查询物流", "取消订单", "修改地址"};
+  for (size_t i = 0; i < topics.size(); ++i) {
+    entries.push_back(PhrasedEntry("en-" + std::to_string(i), Locale::kEn, topics[i], 7));
+    entries.push_back(PhrasedEntry("zh-" + std::to_string(i), Locale::kZhHans, zh_topics[i], 7));
+  }
+  entries.push_back(PhrasedEntry("zh-0", Locale::kZhHant, "重設密碼", 7));
+  return entries;
+}
+
+std::string ClassifierBytes(const TempDir& dir, const char* file) {
+  auto gen = ReadCurrentGeneration(dir.path());
+  EXPECT_TRUE(gen.ok());
+  std::ifstream in(fs::path(dir.path()) / (gen.ok() ? *gen : "") / file, std::ios::binary);
+  EXPECT_TRUE(in) << file;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Builds `entries` afresh in a directory of its own and returns its classifier file.
+std::string FullBuildClassifier(const std::vector<Entry>& entries, const IndexBuildOptions& like, const char* file) {
+  TempDir dir;
+  IndexBuildOptions options = like;
+  options.index_dir = dir.path();
+  auto stats = BuildIndex(entries, options);
+  EXPECT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats.ok() ? stats->classifiers_reused : -1, 0);
+  return ClassifierBytes(dir, file);
+}
+
+TEST(ClassifierReuse, EditsOutsideThePhrasingsCopyTheClassifiersAFullBuildWouldTrain) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  options.classifier.min_phrasings = 0;  // both groups train
+  std::vector<Entry> entries = PhrasedEntries();
+  auto first = BuildIndex(entries, options);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->classifiers_reused, 0);
+  entries[0].body += " edited";
+  entries[0].tags = {"account"};
+  entries[0].category = "login";
+  entries[0].internal_note = "see the runbook";
+  entries[1].body += " 已编辑";
+  entries[2].audience = Audience::kInternal;  // searchers read audience from the entry documents
+  auto edited = BuildIndex(entries, options);
+  ASSERT_TRUE(edited.ok()) << edited.status().ToString();
+  EXPECT_EQ(edited->analysed, 3);
+  EXPECT_EQ(edited->classifiers_reused, 2);
+  for (const char* file : {kEnglishClassifierFile, kChineseClassifierFile}) {
+    std::string reused = ClassifierBytes(dir, file);
+    EXPECT_GT(reused.size(), 1000u) << file;
+    EXPECT_TRUE(reused == FullBuildClassifier(entries, options, file)) << file;
+  }
+  auto kb = KnowledgeBase::Open(OptionsFor(dir));
+  ASSERT_TRUE(kb.ok());
+  SearchRequest request;
+  request.query = "how do I track my parcel";
+  auto r = (*kb)->Search(request);
+  ASSERT_TRUE(r.ok());
+  for (const SearchHit& hit : r->hits) EXPECT_NE(hit.id, "en-1");  // now internal
+}
+
+TEST(ClassifierReuse, ATitleEditRetrainsItsGroupOnlyAndTheModelKnowsTheNewTitle) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  options.classifier.min_phrasings = 0;
+  std::vector<Entry> entries = PhrasedEntries();
+  ASSERT_TRUE(BuildIndex(entries, options).ok());
+  const std::string english = ClassifierBytes(dir, kEnglishClassifierFile);
+  const std::string chinese = ClassifierBytes(dir, kChineseClassifierFile);
+  entries[2].title = "how do I redeem a gift voucher";  // en-1
+  auto edited = BuildIndex(entries, options);
+  ASSERT_TRUE(edited.ok()) << edited.status().ToString();
+  EXPECT_EQ(edited->classifiers_reused, 1);
+  const std::string retrained = ClassifierBytes(dir, kEnglishClassifierFile);
+  EXPECT_FALSE(retrained == english);
+  EXPECT_TRUE(retrained == FullBuildClassifier(entries, options, kEnglishClassifierFile));
+  EXPECT_TRUE(ClassifierBytes(dir, kChineseClassifierFile) == chinese);
+
+  auto gen = ReadCurrentGeneration(dir.path());
+  ASSERT_TRUE(gen.ok());
+  auto model = IntentClassifier::Load((fs::path(dir.path()) / *gen / kEnglishClassifierFile).string());
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto analyzer = Analyzer::Create({});
+  ASSERT_TRUE(analyzer.ok());
+  Prediction p = model->Predict(model->FeaturesOf((*analyzer)->Analyze("redeem a gift voucher")),
+                                ClassSet::All(model->labels().size()));
+  const size_t en1 = static_cast<size_t>(
+      std::find(model->labels().begin(), model->labels().end(), "en-1") - model->labels().begin());
+  ASSERT_LT(en1, model->labels().size());
+  EXPECT_GT(p.Probability(en1), p.BestRival(en1));
+
+  // Other classifier options train another model, whatever the entries.
+  options.classifier.seed = 2;
+  auto reseeded = BuildIndex(entries, options);
+  ASSERT_TRUE(reseeded.ok());
+  EXPECT_EQ(reseeded->classifiers_reused, 0);
 }
 
 }  // namespace
