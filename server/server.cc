@@ -1,6 +1,7 @@
 // Server lifecycle, limits and safety nets around the routes.
 #include "server/server.h"
 
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -29,6 +30,8 @@ using httplib::Response;
 using HandlerResponse = httplib::Server::HandlerResponse;
 
 constexpr auto kStartTimeout = std::chrono::seconds(10);
+// Free memory goes back to the system at most this often (the reload loop does it).
+constexpr auto kMemoryTrimInterval = std::chrono::seconds(10);
 
 void EnsureRequestId(Response& res) {
   if (!res.has_header(kRequestIdHeader)) res.set_header(kRequestIdHeader, NewRequestId());
@@ -322,7 +325,17 @@ Status Server::Start() {
   if (options_.reload_interval_ms > 0) {
     reload_thread_ = std::thread([this] {
       std::string last_error;
-      RunEvery(options_.reload_interval_ms, [&] { ReloadIndex(&last_error); });
+      auto last_trim = std::chrono::steady_clock::now();
+      RunEvery(options_.reload_interval_ms, [&] {
+        ReloadIndex(&last_error);
+        // What searches free stays in glibc's per-thread arenas, so with many workers the resident
+        // size keeps the peak of every arena (measured: 364 MB after a 64-connection run at 10k
+        // entries, of 40 MB at start); handing free pages back keeps it near what is in use.
+        if (auto now = std::chrono::steady_clock::now(); now - last_trim >= kMemoryTrimInterval) {
+          malloc_trim(0);
+          last_trim = now;
+        }
+      });
     });
   }
   if (chat_ != nullptr && options_.housekeeping_interval_ms > 0) {

@@ -116,37 +116,68 @@ class Searcher::TermFrequencies {
   std::unordered_map<std::string, double> freq_;
 };
 
-// The most recently used values of one kind (prepared bodies, decoded entries) by entry key; least
-// recently used ones go first. A generation's entries never change, so nothing goes stale.
+// The most recently used values of one kind (prepared bodies, decoded entries) by entry key, up to a
+// budget of approximate bytes; least recently used ones go first. A generation's entries never
+// change, so nothing goes stale.
 template <typename V>
 class Searcher::Lru {
  public:
-  explicit Lru(size_t capacity) : capacity_(capacity) {}
+  explicit Lru(size_t budget_bytes) : budget_(budget_bytes) {}
 
   std::shared_ptr<const V> Get(const std::string& key) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = map_.find(key);
     if (it == map_.end()) return nullptr;
     lru_.splice(lru_.begin(), lru_, it->second.second);
-    return it->second.first;
+    return it->second.first.value;
   }
-  void Put(const std::string& key, std::shared_ptr<const V> value) {
+  void Put(const std::string& key, std::shared_ptr<const V> value, size_t bytes) {
     std::lock_guard<std::mutex> lock(mu_);
     if (map_.count(key) != 0) return;
     lru_.push_front(key);
-    map_[key] = {std::move(value), lru_.begin()};
-    if (map_.size() > capacity_) {
-      map_.erase(lru_.back());
+    map_[key] = {{std::move(value), bytes}, lru_.begin()};
+    used_ += bytes;
+    while (used_ > budget_ && map_.size() > 1) {
+      auto last = map_.find(lru_.back());
+      used_ -= last->second.first.bytes;
+      map_.erase(last);
       lru_.pop_back();
     }
   }
 
  private:
-  const size_t capacity_;
+  struct Item {
+    std::shared_ptr<const V> value;
+    size_t bytes = 0;
+  };
+  const size_t budget_;
+  size_t used_ = 0;  // guarded by mu_
   std::mutex mu_;
   std::list<std::string> lru_;
-  std::unordered_map<std::string, std::pair<std::shared_ptr<const V>, std::list<std::string>::iterator>> map_;
+  std::unordered_map<std::string, std::pair<Item, std::list<std::string>::iterator>> map_;
 };
+
+namespace {
+
+// Approximate heap bytes, for the caches' budgets (allocator overheads included roughly).
+size_t BytesOf(const PreparedText& p) {
+  size_t bytes = sizeof p + p.text.capacity() + p.starts.capacity() * sizeof(uint32_t);
+  for (const auto& [term, spans] : p.spans_of) {
+    bytes += 64 + term.capacity() + spans.capacity() * sizeof(spans[0]);
+  }
+  return bytes;
+}
+
+size_t BytesOf(const std::optional<Entry>& e) {
+  if (!e) return 64;
+  size_t bytes = sizeof *e + e->title.size() + e->body.size() + e->internal_note.size() + e->category.size();
+  for (const std::string& q : e->questions) bytes += 32 + q.size();
+  for (const std::string& t : e->tags) bytes += 32 + t.size();
+  for (const std::string& r : e->related) bytes += 32 + r.size();
+  return bytes;
+}
+
+}  // namespace
 
 // The generation's classifiers (index_writer.h), one per language group, with what each class is in
 // this index: entry ordinal and audience.
@@ -220,8 +251,8 @@ Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::un
     : analyzer_(std::move(analyzer)),
       rules_(std::move(rules)),
       pool_(std::move(pool)),
-      bodies_(std::make_unique<Lru<PreparedText>>(kCachedEntries)),
-      entries_(std::make_unique<Lru<std::optional<Entry>>>(kCachedEntries)),
+      bodies_(std::make_unique<Lru<PreparedText>>(kPreparedBodyBytes)),
+      entries_(std::make_unique<Lru<std::optional<Entry>>>(kEntryBytes)),
       term_frequencies_(std::make_unique<TermFrequencies>()),
       models_(std::move(models)),
       entry_count_(entry_count) {}
@@ -231,7 +262,7 @@ std::shared_ptr<const PreparedText> Searcher::PreparedBody(const Entry& entry) c
   if (auto cached = bodies_->Get(key)) return cached;
   auto prepared = std::make_shared<const PreparedText>(
       PrepareText(*analyzer_, MarkdownToPlainText(entry.body), schema::HintFor(entry.locale)));
-  bodies_->Put(key, prepared);
+  bodies_->Put(key, prepared, BytesOf(*prepared));
   return prepared;
 }
 Searcher::~Searcher() = default;
@@ -428,7 +459,7 @@ Result<std::optional<Entry>> Searcher::LoadEntry(const std::string& id, Locale l
       if (!entry.ok()) return entry.status();
       *found = std::move(entry).value();
     }
-    entries_->Put(key, found);
+    entries_->Put(key, found, BytesOf(*found));
     return *found;
   } catch (const Xapian::Error& e) {
     db.Discard();
