@@ -189,7 +189,7 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
   };
 
   // A pinned question answers with its entry first, for sure; the search fills the rest.
-  if (auto pinned = rules.PinnedEntry(QueryRules::PinKey(analyzer, request.query))) {
+  if (auto pinned = rules.PinnedEntry(QueryRules::PinKey(tokens))) {
     auto entry = impl_->Find(*searcher, *pinned, display, request.audience);
     if (!entry.ok()) return entry.status();
     if (*entry) {

@@ -29,8 +29,12 @@ bool ContainsWords(const std::u32string& text, const std::u32string& needle) {
 }  // namespace
 
 std::string QueryRules::PinKey(const Analyzer& analyzer, std::string_view question) {
+  return PinKey(analyzer.Analyze(question));
+}
+
+std::string QueryRules::PinKey(const std::vector<Token>& tokens) {
   std::string key;
-  for (const Token& t : analyzer.Analyze(question)) {
+  for (const Token& t : tokens) {
     if (t.kind == TokenKind::kHanBigram) continue;
     if (!key.empty()) key += ' ';
     key += t.text;

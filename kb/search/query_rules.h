@@ -29,6 +29,8 @@ class QueryRules {
 
   // The form questions are matched in: normalised words (no bigrams), space-separated.
   static std::string PinKey(const Analyzer& analyzer, std::string_view question);
+  // The same key from the question's tokens, for a caller that has analysed it already.
+  static std::string PinKey(const std::vector<Token>& tokens);
 
  private:
   struct Member {
