@@ -32,7 +32,7 @@ enum class DialogReason {
 std::string_view DialogReasonName(DialogReason reason);  // "confident", "ambiguous", ...
 
 struct DialogOptions {
-  // Thresholds on the calibrated confidence. Default: AnswerPolicy's (0.75 and 0.3).
+  // Thresholds on the calibrated confidence. Default: AnswerPolicy's (0.70 and 0.3).
   double answer_threshold = AnswerPolicy().answer_threshold;
   double clarify_threshold = AnswerPolicy().clarify_threshold;
   // Failed turns in a row (this one included) that hand off. Default: 2.
@@ -87,7 +87,7 @@ struct DialogDecision {
   bool complaint = false;  // the message carries a complaint or anger signal
   int priority = 0;        // for a new hand-off
   bool new_handoff = false;  // a hand-off is to be created (not for kAlreadyHandedOff)
-  // The rule that decided, for people: "confidence 0.82 >= answer threshold 0.75".
+  // The rule that decided, for people: "confidence 0.82 >= answer threshold 0.70".
   std::string rule;
 };
 

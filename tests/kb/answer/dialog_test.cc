@@ -124,12 +124,12 @@ TEST(Dialog, EachDecisionSaysWhichRuleDecidedIt) {
   DialogInput input;
   input.message = "q";
   input.candidates = kConfident;
-  EXPECT_EQ(DecideReply({}, input, DialogOptions()).rule, "confidence 0.90 >= answer threshold 0.75");
+  EXPECT_EQ(DecideReply({}, input, DialogOptions()).rule, "confidence 0.90 >= answer threshold 0.70");
   input.candidates = kAmbiguous;
   EXPECT_EQ(DecideReply({}, input, DialogOptions()).rule,
-            "confidence 0.50 between clarify threshold 0.30 and answer threshold 0.75");
+            "confidence 0.50 between clarify threshold 0.30 and answer threshold 0.70");
   EXPECT_EQ(DecideReply({.failed_turns = 1}, input, DialogOptions()).rule,
-            "confidence 0.50 between clarify threshold 0.30 and answer threshold 0.75; "
+            "confidence 0.50 between clarify threshold 0.30 and answer threshold 0.70; "
             "2 failed turn(s) in a row");
   input.candidates = {};
   EXPECT_EQ(DecideReply({}, input, DialogOptions()).rule, "nothing found");
