@@ -64,13 +64,42 @@ Result<Entry> DecodeEntry(std::string_view data) {
   }
 }
 
-uint64_t EntryHash(const Entry& entry) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : EncodeEntry(entry)) {
-    h ^= c;
-    h *= 1099511628211ULL;
+void StableHash::Add(std::string_view s) {
+  uint64_t size = s.size();
+  Bytes(std::string_view(reinterpret_cast<const char*>(&size), sizeof size));
+  Bytes(s);
+}
+
+void StableHash::Bytes(std::string_view s) {
+  for (unsigned char c : s) {
+    h_ ^= c;
+    h_ *= 1099511628211ULL;
   }
-  return h;
+}
+
+uint64_t EntryHash(const Entry& e) {
+  StableHash h;
+  auto add_list = [&h](const std::vector<std::string>& list) {
+    h.Add(std::to_string(list.size()));
+    for (const std::string& s : list) h.Add(s);
+  };
+  h.Add(e.id);
+  h.Add(EntryTypeName(e.type));
+  h.Add(LocaleName(e.locale));
+  h.Add(e.title);
+  add_list(e.questions);
+  h.Add(e.body);
+  add_list(e.tags);
+  h.Add(e.category);
+  h.Add(AudienceName(e.audience));
+  h.Add(e.internal_note);
+  add_list(e.related);
+  h.Add(e.escalate ? "1" : "0");
+  h.Add(EntryStatusName(e.status));
+  h.Add(e.updated);
+  h.Add(e.source_path);
+  h.Add(std::to_string(e.source_line));
+  return h.value();
 }
 
 }  // namespace kefu

@@ -1,6 +1,7 @@
 // Entry <-> JSON text, the form an entry is stored in inside the index (document data).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -12,7 +13,21 @@ namespace kefu {
 std::string EncodeEntry(const Entry& entry);
 Result<Entry> DecodeEntry(std::string_view data);
 
-// Stable 64-bit FNV-1a hash of the encoded entry: equal content, equal hash, across runs and machines.
+// Stable 64-bit FNV-1a over a sequence of length-prefixed strings: equal sequences, equal hash,
+// across runs and machines (index builds compare hashes a previous build stored).
+class StableHash {
+ public:
+  void Add(std::string_view s);
+  uint64_t value() const { return h_; }
+
+ private:
+  void Bytes(std::string_view s);
+  uint64_t h_ = 1469598103934665603ULL;
+};
+
+// StableHash of every field of the entry, as EncodeEntry stores it: equal content, equal hash.
+// Hashes the fields directly: encoding every entry as JSON to hash it was most of an unchanged
+// entry's cost in an incremental build.
 uint64_t EntryHash(const Entry& entry);
 
 }  // namespace kefu

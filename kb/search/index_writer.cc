@@ -219,37 +219,17 @@ void RunOrdered(size_t n, int workers, size_t window, const Produce& produce, co
 // The language group of an entry's classifier: 0 English, 1 Chinese (both scripts).
 int GroupOf(Locale locale) { return IsChinese(locale) ? 1 : 0; }
 
-// FNV-1a over length-prefixed strings: sequences of strings differ in hash unless they collide.
-class InputHash {
- public:
-  void Add(std::string_view s) {
-    uint64_t size = s.size();
-    Bytes(std::string_view(reinterpret_cast<const char*>(&size), sizeof size));
-    Bytes(s);
-  }
-  uint64_t value() const { return h_; }
-
- private:
-  void Bytes(std::string_view s) {
-    for (unsigned char c : s) {
-      h_ ^= c;
-      h_ *= 1099511628211ULL;
-    }
-  }
-  uint64_t h_ = 1469598103934665603ULL;
-};
-
 // Per language group, the hash of all its classifier file depends on, given the analysis: the
 // training options and each published entry's id (its class), locale (the analysis hint; the gate
 // counts entries per locale), title and questions, in the order training sees them. Audience is not
 // among them: searchers read it from the entry documents.
 void HashClassifierInputs(const std::vector<const Entry*>& sorted, const ClassifierOptions& options,
                           std::string (&inputs)[2]) {
-  InputHash hashes[2];
-  for (InputHash& h : hashes) h.Add(TrainingKey(options));
+  StableHash hashes[2];
+  for (StableHash& h : hashes) h.Add(TrainingKey(options));
   for (const Entry* e : sorted) {
     if (e->status == EntryStatus::kDraft) continue;
-    InputHash& h = hashes[GroupOf(e->locale)];
+    StableHash& h = hashes[GroupOf(e->locale)];
     h.Add(e->id);
     h.Add(LocaleName(e->locale));
     h.Add(e->title);
