@@ -25,8 +25,6 @@ Result<Entry> DecodeFields(const nlohmann::json& j) {
   e.escalate = j.value("escalate", false);
   e.status = j.value("status", "published") == "draft" ? EntryStatus::kDraft : EntryStatus::kPublished;
   e.updated = j.value("updated", "");
-  e.source_path = j.value("source_path", "");
-  e.source_line = j.value("source_line", 0);
   return e;
 }
 
@@ -48,8 +46,6 @@ std::string EncodeEntry(const Entry& e) {
       {"escalate", e.escalate},
       {"status", EntryStatusName(e.status)},
       {"updated", e.updated},
-      {"source_path", e.source_path},
-      {"source_line", e.source_line},
   };
   return j.dump();
 }
@@ -97,8 +93,6 @@ uint64_t EntryHash(const Entry& e) {
   h.Add(e.escalate ? "1" : "0");
   h.Add(EntryStatusName(e.status));
   h.Add(e.updated);
-  h.Add(e.source_path);
-  h.Add(std::to_string(e.source_line));
   return h.value();
 }
 

@@ -10,6 +10,8 @@
 
 namespace kefu {
 
+// Every field but source_path and source_line: where an entry was read from serves the loader's
+// messages only, and storing it would make an entry inserted above others change them all.
 std::string EncodeEntry(const Entry& entry);
 Result<Entry> DecodeEntry(std::string_view data);
 
@@ -25,9 +27,9 @@ class StableHash {
   uint64_t h_ = 1469598103934665603ULL;
 };
 
-// StableHash of every field of the entry, as EncodeEntry stores it: equal content, equal hash.
-// Hashes the fields directly: encoding every entry as JSON to hash it was most of an unchanged
-// entry's cost in an incremental build.
+// StableHash of every field EncodeEntry stores: equal content, equal hash. Hashes the fields directly
+// (encoding every entry as JSON to hash it was most of an unchanged entry's cost in an incremental
+// build).
 uint64_t EntryHash(const Entry& entry);
 
 }  // namespace kefu

@@ -36,7 +36,7 @@ struct Entry {
   EntryStatus status = EntryStatus::kPublished;
   std::string updated;        // ISO date as written, e.g. "2026-11-01"
 
-  std::string source_path;    // where it was read from (for messages), relative to the content root
+  std::string source_path;    // where it was read from (for messages; not stored in the index), relative to the content root
   int source_line = 0;        // 1-based line of the entry in source_path
 };
 

@@ -293,6 +293,27 @@ TEST(Generations, SwitchKeepTwoAndReuseUnchangedEntries) {
   EXPECT_EQ(r->hits[0].id, "a");
 }
 
+TEST(Generations, AnEntryInsertedAboveOthersReusesThem) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  std::vector<Entry> entries = {MakeEntry("a", "alpha question"), MakeEntry("b", "beta question")};
+  for (size_t i = 0; i < entries.size(); ++i) {
+    entries[i].source_path = "faq.jsonl";
+    entries[i].source_line = static_cast<int>(i) + 1;
+  }
+  ASSERT_TRUE(BuildIndex(entries, options).ok());
+  entries.insert(entries.begin(), MakeEntry("c", "gamma question"));
+  for (size_t i = 0; i < entries.size(); ++i) {
+    entries[i].source_path = "faq.jsonl";
+    entries[i].source_line = static_cast<int>(i) + 1;
+  }
+  auto inserted = BuildIndex(entries, options);
+  ASSERT_TRUE(inserted.ok()) << inserted.status().ToString();
+  EXPECT_EQ(inserted->analysed, 1);
+  EXPECT_EQ(inserted->reused, 2);
+}
+
 TEST(Generations, IncrementalBuildsUpdateRemoveAndAddEntries) {
   TempDir dir;
   IndexBuildOptions options;
