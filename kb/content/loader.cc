@@ -1,16 +1,20 @@
-// Parsing and validation of content files; problems are collected, never thrown.
+// Parsing and validation of content files, on every core; problems are collected, never thrown.
 #include "kb/content/loader.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <string_view>
+#include <thread>
 
 #include "kb/content/golden.h"
 #include "kb/text/normalizer.h"
@@ -308,15 +312,18 @@ class MarkdownParser {
   bool has_locale_ = false;
 };
 
-void ParseJsonl(const std::string& path, const std::string& text, Collector* out,
+// The lines of `text`, the first being line `first_line` of the file.
+void ParseJsonl(const std::string& path, std::string_view text, int first_line, Collector* out,
                 std::vector<Parsed>* parsed) {
   static const std::set<std::string> kKeys = {"id", "lang", "question", "paraphrases", "answer"};
-  std::istringstream in(text);
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
+  int n = first_line - 1;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
     ++n;
-    if (Trim(line).empty()) continue;
+    if (std::all_of(line.begin(), line.end(), [](unsigned char c) { return std::isspace(c); })) continue;
     nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) {
       out->Error(path, n, "not a JSON object");
@@ -391,27 +398,90 @@ void ParseJsonl(const std::string& path, const std::string& text, Collector* out
   }
 }
 
-void ParseFile(const std::string& path, const std::string& folder_locale, Collector* out,
-               std::vector<Parsed>* parsed) {
-  std::string text;
-  if (!ReadFile(path, &text)) {
-    out->Error(path, 0, "cannot read file");
-    return;
-  }
+// A piece of parsing work: a whole Markdown file, or a run of whole lines of a JSON Lines file.
+struct ParseUnit {
+  const std::string* path = nullptr;
+  std::string folder_locale;
+  std::shared_ptr<const std::string> text;  // the whole file
+  std::string_view lines;                   // JSON Lines only: this unit's lines of *text
+  int first_line = 1;
+  LoadResult diagnostics;  // this unit's problems, merged in unit order
+  std::vector<Parsed> parsed;
+};
+
+// JSON Lines files are parsed in runs of about this many bytes, so that one large export keeps
+// every core busy.
+constexpr size_t kJsonlUnitBytes = 1 << 20;
+
+// Reads and checks one file, then appends its units: a file that cannot be read or is not UTF-8
+// gets one unit with nothing to parse and that problem.
+void AddUnits(const std::string& path, const std::string& folder_locale, std::vector<ParseUnit>* units) {
+  auto text = std::make_shared<std::string>();
+  auto fail = [&](int line, std::string message) {
+    ParseUnit unit{&path, folder_locale};
+    Collector(&unit.diagnostics).Error(path, line, std::move(message));
+    units->push_back(std::move(unit));
+  };
+  if (!ReadFile(path, text.get())) return fail(0, "cannot read file");
   size_t bad = 0;
-  if (!IsValidUtf8(text, &bad)) {
-    out->Error(path, LineOfOffset(text, bad), "invalid UTF-8 (byte offset " + std::to_string(bad) +
-                                                  "): save the file as UTF-8");
+  if (!IsValidUtf8(*text, &bad)) {
+    return fail(LineOfOffset(*text, bad),
+                "invalid UTF-8 (byte offset " + std::to_string(bad) + "): save the file as UTF-8");
+  }
+  if (text->rfind("\xEF\xBB\xBF", 0) == 0) text->erase(0, 3);
+  if (fs::path(path).extension() != ".jsonl") {
+    units->push_back({&path, folder_locale, std::move(text)});
     return;
   }
-  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
-  if (fs::path(path).extension() == ".jsonl") {
-    ParseJsonl(path, text, out, parsed);
+  std::string_view all(*text);
+  int line = 1;
+  for (size_t start = 0; start < all.size();) {
+    size_t end = start + kJsonlUnitBytes >= all.size() ? all.size() : all.find('\n', start + kJsonlUnitBytes);
+    end = end == std::string_view::npos ? all.size() : end + 1;
+    ParseUnit unit{&path, folder_locale, text};
+    unit.lines = all.substr(start, end - start);
+    unit.first_line = line;
+    line += static_cast<int>(std::count(unit.lines.begin(), unit.lines.end(), '\n'));
+    units->push_back(std::move(unit));
+    start = end;
+  }
+}
+
+void ParseUnitText(ParseUnit* unit) {
+  if (unit->text == nullptr) return;
+  Collector out(&unit->diagnostics);
+  if (fs::path(*unit->path).extension() == ".jsonl") {
+    ParseJsonl(*unit->path, unit->lines, unit->first_line, &out, &unit->parsed);
     return;
   }
   Parsed p;
-  MarkdownParser parser(path, folder_locale, out);
-  if (parser.Parse(text, &p)) parsed->push_back(std::move(p));
+  MarkdownParser parser(*unit->path, unit->folder_locale, &out);
+  if (parser.Parse(*unit->text, &p)) unit->parsed.push_back(std::move(p));
+}
+
+// Parses the units on every core and appends their diagnostics and entries in unit order: the
+// same result, in the same order, as parsing them one after another.
+void ParseUnits(std::vector<ParseUnit>* units, LoadResult* result, std::vector<Parsed>* parsed) {
+  std::atomic<size_t> next{0};
+  auto work = [&]() {
+    for (size_t i = next++; i < units->size(); i = next++) {
+      ParseUnit& unit = (*units)[i];
+      try {  // on a worker thread: an escaping exception would end the process
+        ParseUnitText(&unit);
+      } catch (const std::exception& e) {
+        Collector(&unit.diagnostics).Error(*unit.path, unit.first_line, std::string("cannot parse: ") + e.what());
+      }
+    }
+  };
+  size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), units->size());
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  for (ParseUnit& unit : *units) {
+    for (Diagnostic& d : unit.diagnostics.diagnostics) result->diagnostics.push_back(std::move(d));
+    for (Parsed& p : unit.parsed) parsed->push_back(std::move(p));
+  }
 }
 
 // Checks across files, then sorts by (id, locale).
@@ -549,12 +619,16 @@ LoadResult LoadContentDir(const std::string& content_dir) {
               "any other); files at its top level are configuration, not entries");
   }
   std::sort(files.begin(), files.end());
-  std::vector<Parsed> parsed;
-  for (const fs::path& p : files) {
-    std::string folder = fs::relative(p, content_dir).begin()->string();
+  std::vector<std::string> paths;
+  for (const fs::path& p : files) paths.push_back(p.string());
+  std::vector<ParseUnit> units;
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::string folder = fs::relative(files[i], content_dir).begin()->string();
     auto locale = ParseLocale(folder);
-    ParseFile(p.string(), locale ? std::string(LocaleName(*locale)) : "", &out, &parsed);
+    AddUnits(paths[i], locale ? std::string(LocaleName(*locale)) : "", &units);
   }
+  std::vector<Parsed> parsed;
+  ParseUnits(&units, &result, &parsed);
   Finish(std::move(parsed), &out, &result);
   CheckConfig(content_dir, result.entries, &out, &result.config);
   return result;
@@ -563,8 +637,10 @@ LoadResult LoadContentDir(const std::string& content_dir) {
 LoadResult LoadJsonlFile(const std::string& path) {
   LoadResult result;
   Collector out(&result);
+  std::vector<ParseUnit> units;
+  AddUnits(path, "", &units);
   std::vector<Parsed> parsed;
-  ParseFile(path, "", &out, &parsed);
+  ParseUnits(&units, &result, &parsed);
   Finish(std::move(parsed), &out, &result);
   return result;
 }

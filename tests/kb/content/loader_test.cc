@@ -130,6 +130,43 @@ TEST(Loader, ReadsJsonLinesInTheEvaluationSchema) {
   EXPECT_EQ(lines[4], dir.Path("bulk.jsonl") + ":6: error: not a JSON object");
 }
 
+// Large JSON Lines files are parsed in pieces on several threads: every problem must still name its
+// own line, and files and lines come out in order.
+TEST(Loader, ALargeJsonLinesFileKeepsEveryLineNumberAndTheOrder) {
+  TempDir dir;
+  constexpr int kLines = 30000;  // about 2.5 MB: several pieces
+  std::string bulk;
+  for (int n = 1; n <= kLines; ++n) {
+    if (n == 3 || n == 15001 || n == kLines) {
+      bulk += "{\"id\": \"e" + std::to_string(n) + "\", \"lang\": \"xx\", \"question\": \"q\", \"answer\": \"a\"}\n";
+    } else if (n == 20000) {
+      bulk += "\n";
+    } else {
+      bulk += "{\"id\": \"e" + std::to_string(n) + "\", \"lang\": \"en\", \"question\": \"How do I do thing number " +
+              std::to_string(n) + "?\", \"answer\": \"Like this.\"}\n";
+    }
+  }
+  ASSERT_GT(bulk.size(), 2u << 20);
+  dir.Write("en/a-bad.md", "---\nid: a\n---\nbody\n");
+  dir.Write("en/b-bulk.jsonl", bulk);
+  dir.Write("en/c-bad.md", "---\nid: c\n---\nbody\n");
+  LoadResult r = LoadContentDir(dir.path());
+  std::vector<std::string> lines = Lines(r);
+  std::vector<std::string> expected = {
+      dir.Path("en/a-bad.md") + ":1: error: missing title",
+      dir.Path("en/b-bulk.jsonl") + ":3: error: unknown lang 'xx'",
+      dir.Path("en/b-bulk.jsonl") + ":15001: error: unknown lang 'xx'",
+      dir.Path("en/b-bulk.jsonl") + ":" + std::to_string(kLines) + ": error: unknown lang 'xx'",
+      dir.Path("en/c-bad.md") + ":1: error: missing title",
+  };
+  EXPECT_EQ(lines, expected);
+  ASSERT_EQ(r.entries.size(), static_cast<size_t>(kLines - 4));
+  for (const Entry& e : r.entries) {
+    ASSERT_EQ(e.source_line, std::stoi(e.id.substr(1))) << e.id;
+    ASSERT_EQ(e.title, "How do I do thing number " + e.id.substr(1) + "?");
+  }
+}
+
 TEST(Loader, ChecksTheConfigurationFilesWithTheirLines) {
   TempDir dir;
   dir.Write("zh-Hans/refunds/refund-time.md", kRefundTime);
