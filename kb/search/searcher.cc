@@ -161,11 +161,7 @@ namespace {
 
 // Approximate heap bytes, for the caches' budgets (allocator overheads included roughly).
 size_t BytesOf(const PreparedText& p) {
-  size_t bytes = sizeof p + p.text.capacity() + p.starts.capacity() * sizeof(uint32_t);
-  for (const auto& [term, spans] : p.spans_of) {
-    bytes += 64 + term.capacity() + spans.capacity() * sizeof(spans[0]);
-  }
-  return bytes;
+  return sizeof p + p.text.capacity() + p.starts.capacity() * sizeof(uint32_t) + p.spans.capacity();
 }
 
 size_t BytesOf(const std::optional<Entry>& e) {
@@ -260,10 +256,31 @@ Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::un
 std::shared_ptr<const PreparedText> Searcher::PreparedBody(const Entry& entry) const {
   std::string key = EntryKey(entry.id, entry.locale);
   if (auto cached = bodies_->Get(key)) return cached;
+  std::string plain = MarkdownToPlainText(entry.body);
+  std::optional<std::string> spans = StoredSpans(key);
   auto prepared = std::make_shared<const PreparedText>(
-      PrepareText(*analyzer_, MarkdownToPlainText(entry.body), schema::HintFor(entry.locale)));
+      spans ? PrepareText(std::move(plain), *std::move(spans))
+            : PrepareText(*analyzer_, std::move(plain), schema::HintFor(entry.locale)));
   bodies_->Put(key, prepared, BytesOf(*prepared));
   return prepared;
+}
+
+std::optional<std::string> Searcher::StoredSpans(const std::string& key) const {
+  Borrowed db(pool_.get());
+  try {
+    std::string unique = schema::Term(schema::kEntryKeyPrefix, key);
+    auto it = db->postlist_begin(unique);
+    if (it == db->postlist_end(unique)) return std::nullopt;
+    std::string spans = db->get_document(*it).get_value(schema::kSlotSpans);
+    // Empty for generations of layout 4 and older, and for empty bodies (Xapian keeps no empty
+    // values): those are analysed, which for an empty body costs nothing.
+    if (spans.empty()) return std::nullopt;
+    return spans;
+  } catch (const Xapian::Error& e) {
+    db.Discard();
+    KEFU_LOG(kWarn, "search") << "analysing a body for its snippet: " << e.get_description();
+    return std::nullopt;
+  }
 }
 Searcher::~Searcher() = default;
 
