@@ -38,6 +38,7 @@ inline Xapian::docid DocId(Xapian::docid id_ordinal, int locale_index, Xapian::d
 }
 inline Xapian::docid IdOrdinalOf(Xapian::docid did) { return did / kDocsPerId; }
 inline Xapian::docid SlotOf(Xapian::docid did) { return did % kDocsPerLocale; }
+inline Locale LocaleOf(Xapian::docid did) { return static_cast<Locale>((did % kDocsPerId) / kDocsPerLocale); }
 
 inline constexpr Xapian::valueno kSlotId = 0;      // entry id (collapse key, tie-break)
 inline constexpr Xapian::valueno kSlotLocale = 1;  // "zh-Hans" | "zh-Hant" | "en"

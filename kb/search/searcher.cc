@@ -173,6 +173,22 @@ size_t BytesOf(const std::optional<Entry>& e) {
   return bytes;
 }
 
+// Entry ids by id ordinal (schema.h), from the value streams of entry documents (the ones with a
+// hash): one sequential pass at open instead of a document read per candidate and per tie.
+std::vector<std::string> IdsByOrdinal(const Xapian::Database& db) {
+  std::vector<std::string> ids;
+  Xapian::ValueIterator id = db.valuestream_begin(schema::kSlotId);
+  for (auto hash = db.valuestream_begin(schema::kSlotHash); hash != db.valuestream_end(schema::kSlotHash); ++hash) {
+    id.skip_to(hash.get_docid());
+    if (id == db.valuestream_end(schema::kSlotId)) break;
+    if (id.get_docid() != hash.get_docid()) continue;
+    Xapian::docid ordinal = schema::IdOrdinalOf(id.get_docid());
+    if (ordinal >= ids.size()) ids.resize(ordinal + 1);
+    ids[ordinal] = *id;
+  }
+  return ids;
+}
+
 }  // namespace
 
 // The generation's classifiers (index_writer.h), one per language group, with what each class is in
@@ -243,7 +259,7 @@ class Searcher::Models {
 };
 
 Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool,
-                   int64_t entry_count, std::unique_ptr<Models> models)
+                   int64_t entry_count, std::unique_ptr<Models> models, std::vector<std::string> ids)
     : analyzer_(std::move(analyzer)),
       rules_(std::move(rules)),
       pool_(std::move(pool)),
@@ -251,6 +267,7 @@ Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::un
       entries_(std::make_unique<Lru<std::optional<Entry>>>(kEntryBytes)),
       term_frequencies_(std::make_unique<TermFrequencies>()),
       models_(std::move(models)),
+      ids_(std::move(ids)),
       entry_count_(entry_count) {}
 
 std::shared_ptr<const PreparedText> Searcher::PreparedBody(const Entry& entry) const {
@@ -294,11 +311,12 @@ Result<std::unique_ptr<Searcher>> Searcher::Open(const std::string& gen_dir) {
     auto db = pool->Acquire();
     int64_t entries = db->get_termfreq(std::string(schema::kKindEntry));
     std::unique_ptr<Models> models = Models::Load(gen_dir, *db);
+    std::vector<std::string> ids = IdsByOrdinal(*db);
     pool->Release(std::move(db));
     QueryRules rules = QueryRules::Parse(config, **analyzer);
     return std::unique_ptr<Searcher>(
         new Searcher(std::move(analyzer).value(), std::move(rules), std::move(pool), entries,
-                     std::move(models)));
+                     std::move(models), std::move(ids)));
   } catch (const Xapian::Error& e) {
     return Status::DataLoss("cannot open index " + db_path + ": " + e.get_description());
   }
@@ -366,8 +384,7 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
       Prediction p = group->model.Predict(group->model.FeaturesOf(tokens),
                                           options.include_internal ? group->all_classes : group->public_classes);
       for (Xapian::docid ordinal : order) {
-        Xapian::docid locale_index = (*by_id[ordinal].best % schema::kDocsPerId) / schema::kDocsPerLocale;
-        if (Models::GroupOf(static_cast<Locale>(locale_index)) != g) continue;
+        if (Models::GroupOf(schema::LocaleOf(*by_id[ordinal].best)) != g) continue;
         auto c = group->class_of_ordinal.find(ordinal);
         if (c == group->class_of_ordinal.end()) continue;
         size_t k = static_cast<size_t>(c->second);
@@ -385,11 +402,13 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
       }
       score_of[ordinal] = by_id[ordinal].total() + options.ranking.model_weight * nats * best_lexical;
     }
-    // Equal scores are broken by entry id (read only for ties: ordinals of ids added by
-    // incremental builds do not follow id order).
-    std::unordered_map<Xapian::docid, std::string> ids;  // each read once: ties recur in the sort
+    // Equal scores are broken by entry id (ordinals of ids added by incremental builds do not
+    // follow id order). Ids come from the table read at open; a document is read only for an
+    // ordinal the table lacks (a damaged index), once: ties recur in the sort.
+    std::unordered_map<Xapian::docid, std::string> read_ids;
     auto id_of = [&](Xapian::docid ordinal) -> const std::string& {
-      auto [it, inserted] = ids.try_emplace(ordinal);
+      if (ordinal < ids_.size() && !ids_[ordinal].empty()) return ids_[ordinal];
+      auto [it, inserted] = read_ids.try_emplace(ordinal);
       if (inserted) it->second = by_id[ordinal].best.get_document().get_value(schema::kSlotId);
       return it->second;
     };
@@ -419,8 +438,8 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
       const Fused& fused = by_id[ordinal];
       Xapian::Document doc = fused.best.get_document();
       Candidate c;
-      c.id = doc.get_value(schema::kSlotId);
-      c.locale = ParseLocale(doc.get_value(schema::kSlotLocale)).value_or(Locale::kZhHans);
+      c.id = id_of(ordinal);
+      c.locale = schema::LocaleOf(*fused.best);
       c.score = score_of[ordinal];
       c.lexical_score = fused.total();
       c.question_match = fused.has_question;

@@ -84,7 +84,7 @@ class Searcher {
   // when it has none or cannot be read.
   std::optional<std::string> StoredSpans(const std::string& key) const;
   Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool, int64_t entry_count,
-           std::unique_ptr<Models> models);
+           std::unique_ptr<Models> models, std::vector<std::string> ids);
   std::unique_ptr<Analyzer> analyzer_;
   QueryRules rules_;
   std::unique_ptr<Pool> pool_;
@@ -92,6 +92,7 @@ class Searcher {
   std::unique_ptr<Lru<std::optional<Entry>>> entries_;  // absent ones too: lookups try both scripts
   std::unique_ptr<TermFrequencies> term_frequencies_;
   std::unique_ptr<Models> models_;
+  std::vector<std::string> ids_;  // entry id by id ordinal (schema.h); "" where none
   int64_t entry_count_ = 0;
 };
 
