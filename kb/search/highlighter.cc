@@ -3,7 +3,7 @@
 #include "kb/search/highlighter.h"
 
 #include <algorithm>
-#include <map>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -100,21 +100,29 @@ std::string HtmlEscape(std::string_view text) {
 }
 
 std::string EncodeSpans(std::string_view plain_text, const std::vector<Token>& tokens) {
+  struct Occurrence {
+    std::string term;
+    uint32_t begin, end;
+    bool operator<(const Occurrence& o) const { return std::tie(term, begin, end) < std::tie(o.term, o.begin, o.end); }
+  };
   std::vector<uint32_t> starts = CodePointStarts(plain_text);
-  std::map<std::string, std::vector<std::pair<uint32_t, uint32_t>>> spans_of;
+  // One sorted vector rather than a map of vectors: index builds encode every body.
+  std::vector<Occurrence> occurrences;
+  occurrences.reserve(tokens.size());
   for (const Token& token : tokens) {
-    spans_of[TermOf(token)].emplace_back(static_cast<uint32_t>(CodePointIndex(starts, token.begin)),
-                                         static_cast<uint32_t>(CodePointIndex(starts, token.end)));
+    occurrences.push_back({TermOf(token), static_cast<uint32_t>(CodePointIndex(starts, token.begin)),
+                           static_cast<uint32_t>(CodePointIndex(starts, token.end))});
   }
+  std::sort(occurrences.begin(), occurrences.end());
   std::string table, spans;
-  for (auto& [term, list] : spans_of) {
-    std::sort(list.begin(), list.end());  // tokens come in text order but bigrams interleave words
+  for (size_t i = 0; i < occurrences.size();) {
+    const std::string& term = occurrences[i].term;
     spans.clear();
     uint32_t previous = 0;
-    for (auto [begin, end] : list) {
-      PutVarint(begin - previous, &spans);
-      PutVarint(end - begin, &spans);
-      previous = begin;
+    for (; i < occurrences.size() && occurrences[i].term == term; ++i) {
+      PutVarint(occurrences[i].begin - previous, &spans);
+      PutVarint(occurrences[i].end - occurrences[i].begin, &spans);
+      previous = occurrences[i].begin;
     }
     PutVarint(static_cast<uint32_t>(term.size()), &table);
     table += term;
