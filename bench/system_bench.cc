@@ -2,6 +2,8 @@
 // tokenizer) on the same generated corpus and questions: build time and entries/s, one-entry
 // incremental build, index size, in-process search latency p50/p99 and Recall@1.
 // Usage: kefu-bench [--entries 1000,10000] [--queries 2000]
+//        kefu-bench --entries N --index DIR   only Kefu's search figures, on an index kefu-indexer
+//        built from `--export N` (a quick loop for profiling: no build, no FTS5)
 //        kefu-bench --export N DIR   writes the N-entry corpus as DIR/bench/entries.jsonl (a content
 //        directory for kefu-indexer) and its questions as DIR/queries.txt (URL-encoded) and
 //        DIR/messages.txt (JSON strings), for the HTTP benchmark in scripts/bench.sh
@@ -51,6 +53,33 @@ struct Figures {
   uint64_t bytes = 0;
 };
 
+// Search latency (asked twice) and Recall@1 on the index in `dir`.
+void SearchKefu(const kefu::bench::BenchCorpus& corpus, const fs::path& dir, Figures* f) {
+  kefu::KnowledgeBaseOptions kb_options;
+  kb_options.index_dir = dir.string();
+  auto kb = kefu::KnowledgeBase::Open(kb_options);
+  if (!kb.ok()) {
+    std::fprintf(stderr, "kefu-bench: %s\n", kb.status().ToString().c_str());
+    std::exit(1);
+  }
+  for (int pass = 0; pass < 2; ++pass) {
+    std::vector<double> micros;
+    int right = 0;
+    for (const auto& q : corpus.queries) {
+      kefu::SearchRequest request;
+      request.query = q.text;
+      request.locale = q.locale;
+      auto start = Clock::now();
+      auto result = (*kb)->Search(request);
+      micros.push_back(Seconds(start) * 1e6);
+      if (result.ok() && !result->hits.empty() && result->hits[0].id == q.relevant) ++right;
+    }
+    (pass == 0 ? f->p50_us : f->warm_p50_us) = Percentile(micros, 0.5);
+    (pass == 0 ? f->p99_us : f->warm_p99_us) = Percentile(micros, 0.99);
+    f->recall_at_1 = static_cast<double>(right) / static_cast<double>(corpus.queries.size());
+  }
+}
+
 Figures RunKefu(const kefu::bench::BenchCorpus& corpus, const fs::path& dir) {
   Figures f;
   kefu::IndexBuildOptions options;
@@ -70,27 +99,7 @@ Figures RunKefu(const kefu::bench::BenchCorpus& corpus, const fs::path& dir) {
   start = Clock::now();
   if (!kefu::BuildIndex(edited, options).ok()) std::exit(1);
   f.incremental_s = Seconds(start);
-
-  kefu::KnowledgeBaseOptions kb_options;
-  kb_options.index_dir = dir.string();
-  auto kb = kefu::KnowledgeBase::Open(kb_options);
-  if (!kb.ok()) std::exit(1);
-  for (int pass = 0; pass < 2; ++pass) {
-    std::vector<double> micros;
-    int right = 0;
-    for (const auto& q : corpus.queries) {
-      kefu::SearchRequest request;
-      request.query = q.text;
-      request.locale = q.locale;
-      start = Clock::now();
-      auto result = (*kb)->Search(request);
-      micros.push_back(Seconds(start) * 1e6);
-      if (result.ok() && !result->hits.empty() && result->hits[0].id == q.relevant) ++right;
-    }
-    (pass == 0 ? f.p50_us : f.warm_p50_us) = Percentile(micros, 0.5);
-    (pass == 0 ? f.p99_us : f.warm_p99_us) = Percentile(micros, 0.99);
-    f.recall_at_1 = static_cast<double>(right) / static_cast<double>(corpus.queries.size());
-  }
+  SearchKefu(corpus, dir, &f);
   return f;
 }
 
@@ -249,6 +258,7 @@ int main(int argc, char** argv) {
   if (argc == 4 && std::string(argv[1]) == "--export") return Export(std::stoul(argv[2]), argv[3]);
   std::vector<size_t> sizes = {1000, 10000};
   size_t queries = 2000;
+  std::string index;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
     if (a == "--entries") {
@@ -261,10 +271,23 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--queries") {
       queries = std::stoul(v);
+    } else if (a == "--index") {
+      index = v;
     } else {
-      std::fprintf(stderr, "usage: kefu-bench [--entries N,N...] [--queries N]\n");
+      std::fprintf(stderr, "usage: kefu-bench [--entries N,N...] [--queries N] [--index DIR]\n");
       return 2;
     }
+  }
+  if (!index.empty()) {
+    if (sizes.size() != 1) {
+      std::fprintf(stderr, "kefu-bench: --index needs the one size it was exported at (--entries N)\n");
+      return 2;
+    }
+    Figures k;
+    SearchKefu(kefu::bench::GenerateCorpus(sizes[0], queries), index, &k);
+    std::printf("%zu entries: search p50 %.0f us, p99 %.0f us; again: p50 %.0f us, p99 %.0f us; Recall@1 %.3f\n",
+                sizes[0], k.p50_us, k.p99_us, k.warm_p50_us, k.warm_p99_us, k.recall_at_1);
+    return 0;
   }
   std::string templ = (fs::temp_directory_path() / "kefu-bench-XXXXXX").string();
   if (mkdtemp(templ.data()) == nullptr) return 1;

@@ -1,7 +1,9 @@
-// Window selection and <mark> insertion over code point offsets of the original text.
+// Span tables (varints, sorted by term), window selection and <mark> insertion over code point
+// offsets of the original text.
 #include "kb/search/highlighter.h"
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -26,6 +28,55 @@ size_t CodePointIndex(const std::vector<uint32_t>& starts, uint32_t byte) {
   return static_cast<size_t>(std::lower_bound(starts.begin(), starts.end(), byte) - starts.begin());
 }
 
+void PutVarint(uint32_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+// Reads a varint at `*pos` of `s`; false when the table is cut short.
+bool GetVarint(std::string_view s, size_t* pos, uint32_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 35 && *pos < s.size(); shift += 7) {
+    auto byte = static_cast<unsigned char>(s[(*pos)++]);
+    *v |= static_cast<uint32_t>(byte & 0x7F) << shift;
+    if (byte < 0x80) return true;
+  }
+  return false;
+}
+
+// The spans of every term of `terms` that the table has, appended to `out`. Table records are
+// varint(term size) term varint(span bytes) span bytes, span bytes being varint(begin - previous
+// begin) varint(end - begin) per span; a damaged table yields what was read before the damage.
+void AppendSpans(std::string_view table, const std::unordered_set<std::string>& terms,
+                 std::vector<std::pair<size_t, size_t>>* out) {
+  std::vector<std::string_view> wanted(terms.begin(), terms.end());
+  std::sort(wanted.begin(), wanted.end());
+  size_t pos = 0, next = 0;
+  while (pos < table.size() && next < wanted.size()) {
+    uint32_t term_size = 0, span_bytes = 0;
+    if (!GetVarint(table, &pos, &term_size) || term_size > table.size() - pos) return;
+    std::string_view term = table.substr(pos, term_size);
+    pos += term_size;
+    if (!GetVarint(table, &pos, &span_bytes) || span_bytes > table.size() - pos) return;
+    std::string_view spans = table.substr(pos, span_bytes);
+    pos += span_bytes;
+    while (next < wanted.size() && wanted[next] < term) ++next;
+    if (next == wanted.size() || wanted[next] != term) continue;
+    size_t at = 0;
+    uint32_t begin = 0;
+    while (at < spans.size()) {
+      uint32_t delta = 0, length = 0;
+      if (!GetVarint(spans, &at, &delta) || !GetVarint(spans, &at, &length)) return;
+      begin += delta;
+      out->emplace_back(begin, begin + length);
+    }
+    ++next;
+  }
+}
+
 void AppendEscaped(std::string_view text, std::string* out) {
   for (char c : text) {
     switch (c) {
@@ -48,15 +99,49 @@ std::string HtmlEscape(std::string_view text) {
   return out;
 }
 
+std::string EncodeSpans(std::string_view plain_text, const std::vector<Token>& tokens) {
+  struct Occurrence {
+    std::string term;
+    uint32_t begin, end;
+    bool operator<(const Occurrence& o) const { return std::tie(term, begin, end) < std::tie(o.term, o.begin, o.end); }
+  };
+  std::vector<uint32_t> starts = CodePointStarts(plain_text);
+  // One sorted vector rather than a map of vectors: index builds encode every body.
+  std::vector<Occurrence> occurrences;
+  occurrences.reserve(tokens.size());
+  for (const Token& token : tokens) {
+    occurrences.push_back({TermOf(token), static_cast<uint32_t>(CodePointIndex(starts, token.begin)),
+                           static_cast<uint32_t>(CodePointIndex(starts, token.end))});
+  }
+  std::sort(occurrences.begin(), occurrences.end());
+  std::string table, spans;
+  for (size_t i = 0; i < occurrences.size();) {
+    const std::string& term = occurrences[i].term;
+    spans.clear();
+    uint32_t previous = 0;
+    for (; i < occurrences.size() && occurrences[i].term == term; ++i) {
+      PutVarint(occurrences[i].begin - previous, &spans);
+      PutVarint(occurrences[i].end - occurrences[i].begin, &spans);
+      previous = occurrences[i].begin;
+    }
+    PutVarint(static_cast<uint32_t>(term.size()), &table);
+    table += term;
+    PutVarint(static_cast<uint32_t>(spans.size()), &table);
+    table += spans;
+  }
+  return table;
+}
+
 PreparedText PrepareText(const Analyzer& analyzer, std::string plain_text, ScriptHint hint) {
+  std::string spans = EncodeSpans(plain_text, analyzer.Analyze(plain_text, hint));
+  return PrepareText(std::move(plain_text), std::move(spans));
+}
+
+PreparedText PrepareText(std::string plain_text, std::string spans) {
   PreparedText prepared;
   prepared.starts = CodePointStarts(plain_text);
-  for (const Token& token : analyzer.Analyze(plain_text, hint)) {
-    prepared.spans_of[TermOf(token)].emplace_back(
-        static_cast<uint32_t>(CodePointIndex(prepared.starts, token.begin)),
-        static_cast<uint32_t>(CodePointIndex(prepared.starts, token.end)));
-  }
   prepared.text = std::move(plain_text);
+  prepared.spans = std::move(spans);
   return prepared;
 }
 
@@ -72,11 +157,7 @@ std::string HighlightSnippet(const PreparedText& prepared, const std::unordered_
   const size_t total = starts.size() - 1;
   // Matched spans in code points, merged where they overlap (bigrams do).
   std::vector<std::pair<size_t, size_t>> spans;
-  for (const std::string& term : terms) {
-    auto found = prepared.spans_of.find(term);
-    if (found == prepared.spans_of.end()) continue;
-    spans.insert(spans.end(), found->second.begin(), found->second.end());
-  }
+  AppendSpans(prepared.spans, terms, &spans);
   std::sort(spans.begin(), spans.end());
   std::vector<std::pair<size_t, size_t>> merged;
   for (auto span : spans) {

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -23,16 +22,23 @@ struct SnippetOptions {
 };
 
 // A text analysed once for highlighting: where each term occurs. Analysis is the expensive part
-// (ICU, OpenCC), so callers keep these per entry (Searcher::PreparedBody()); grouping the spans by
-// term makes a snippet cost one lookup per query term, not one per word of the text.
+// (ICU, OpenCC), so the index writer stores each body's table (EncodeSpans()) and searches only
+// read it; the table is sorted by term, so a snippet costs one merge with the query's terms, not
+// one step per word of the text.
 struct PreparedText {
   std::string text;
   std::vector<uint32_t> starts;  // byte offset of every code point, plus the end
-  // Term (as made by TermOf()) -> its [begin, end) spans in code points, in text order.
-  std::unordered_map<std::string, std::vector<std::pair<uint32_t, uint32_t>>> spans_of;
+  std::string spans;             // EncodeSpans() of the text
 };
 
+// The spans table of `plain_text`, whose analysis is `tokens`: per term (as made by TermOf()), in
+// byte order of terms, its [begin, end) spans in code points, in text order (varints).
+std::string EncodeSpans(std::string_view plain_text, const std::vector<Token>& tokens);
+
+// Analyses `plain_text` now.
 PreparedText PrepareText(const Analyzer& analyzer, std::string plain_text, ScriptHint hint);
+// With the table EncodeSpans() made of `plain_text` (at index time).
+PreparedText PrepareText(std::string plain_text, std::string spans);
 
 // `terms` are query terms as made by TermOf() (no field prefix).
 std::string HighlightSnippet(const PreparedText& text, const std::unordered_set<std::string>& terms,

@@ -23,6 +23,7 @@
 #include "kb/content/markdown.h"
 #include "kb/log.h"
 #include "kb/search/generation.h"
+#include "kb/search/highlighter.h"
 #include "kb/search/schema.h"
 #include "kb/search/terms.h"
 #include "kb/text/analyzer.h"
@@ -117,7 +118,11 @@ AnalysedEntry AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::
     AddBooleanTerms(e, key, &entry_doc);
     entry_doc.add_value(schema::kSlotHash, out.hash);
     for (const std::string& tag : e.tags) AddTerms(analyzer.Analyze(tag, hint), schema::kBodyPrefix, false, &entry_doc);
-    AddTerms(analyzer.Analyze(MarkdownToPlainText(e.body), hint), schema::kBodyPrefix, false, &entry_doc);
+    std::string plain_body = MarkdownToPlainText(e.body);
+    std::vector<Token> body_tokens = analyzer.Analyze(plain_body, hint);
+    AddTerms(body_tokens, schema::kBodyPrefix, false, &entry_doc);
+    // Snippets then read where each term is instead of analysing the body at search time.
+    entry_doc.add_value(schema::kSlotSpans, EncodeSpans(plain_body, body_tokens));
     AddBooleanTerms(e, key, &aggregate);
     out.docs.resize(2);  // the entry and aggregate documents first, in docid order
   }

@@ -19,7 +19,7 @@
 namespace kefu::schema {
 
 // Bumped whenever analysis or layout changes: older generations are then rebuilt, not reused.
-inline constexpr int kLayoutVersion = 4;
+inline constexpr int kLayoutVersion = 5;
 
 // Document ids encode what a document is, so ranking never reads documents it does not return:
 //   docid = id_ordinal * kDocsPerId + locale_index * kDocsPerLocale + slot
@@ -38,10 +38,12 @@ inline Xapian::docid DocId(Xapian::docid id_ordinal, int locale_index, Xapian::d
 }
 inline Xapian::docid IdOrdinalOf(Xapian::docid did) { return did / kDocsPerId; }
 inline Xapian::docid SlotOf(Xapian::docid did) { return did % kDocsPerLocale; }
+inline Locale LocaleOf(Xapian::docid did) { return static_cast<Locale>((did % kDocsPerId) / kDocsPerLocale); }
 
 inline constexpr Xapian::valueno kSlotId = 0;      // entry id (collapse key, tie-break)
 inline constexpr Xapian::valueno kSlotLocale = 1;  // "zh-Hans" | "zh-Hant" | "en"
 inline constexpr Xapian::valueno kSlotHash = 2;    // entry documents: EntryHash, 16 hex digits
+inline constexpr Xapian::valueno kSlotSpans = 3;   // entry documents: the body's snippet spans (highlighter.h)
 
 
 // Boolean terms.

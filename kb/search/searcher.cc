@@ -161,11 +161,7 @@ namespace {
 
 // Approximate heap bytes, for the caches' budgets (allocator overheads included roughly).
 size_t BytesOf(const PreparedText& p) {
-  size_t bytes = sizeof p + p.text.capacity() + p.starts.capacity() * sizeof(uint32_t);
-  for (const auto& [term, spans] : p.spans_of) {
-    bytes += 64 + term.capacity() + spans.capacity() * sizeof(spans[0]);
-  }
-  return bytes;
+  return sizeof p + p.text.capacity() + p.starts.capacity() * sizeof(uint32_t) + p.spans.capacity();
 }
 
 size_t BytesOf(const std::optional<Entry>& e) {
@@ -175,6 +171,22 @@ size_t BytesOf(const std::optional<Entry>& e) {
   for (const std::string& t : e->tags) bytes += 32 + t.size();
   for (const std::string& r : e->related) bytes += 32 + r.size();
   return bytes;
+}
+
+// Entry ids by id ordinal (schema.h), from the value streams of entry documents (the ones with a
+// hash): one sequential pass at open instead of a document read per candidate and per tie.
+std::vector<std::string> IdsByOrdinal(const Xapian::Database& db) {
+  std::vector<std::string> ids;
+  Xapian::ValueIterator id = db.valuestream_begin(schema::kSlotId);
+  for (auto hash = db.valuestream_begin(schema::kSlotHash); hash != db.valuestream_end(schema::kSlotHash); ++hash) {
+    id.skip_to(hash.get_docid());
+    if (id == db.valuestream_end(schema::kSlotId)) break;
+    if (id.get_docid() != hash.get_docid()) continue;
+    Xapian::docid ordinal = schema::IdOrdinalOf(id.get_docid());
+    if (ordinal >= ids.size()) ids.resize(ordinal + 1);
+    ids[ordinal] = *id;
+  }
+  return ids;
 }
 
 }  // namespace
@@ -247,7 +259,7 @@ class Searcher::Models {
 };
 
 Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool,
-                   int64_t entry_count, std::unique_ptr<Models> models)
+                   int64_t entry_count, std::unique_ptr<Models> models, std::vector<std::string> ids)
     : analyzer_(std::move(analyzer)),
       rules_(std::move(rules)),
       pool_(std::move(pool)),
@@ -255,15 +267,37 @@ Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::un
       entries_(std::make_unique<Lru<std::optional<Entry>>>(kEntryBytes)),
       term_frequencies_(std::make_unique<TermFrequencies>()),
       models_(std::move(models)),
+      ids_(std::move(ids)),
       entry_count_(entry_count) {}
 
 std::shared_ptr<const PreparedText> Searcher::PreparedBody(const Entry& entry) const {
   std::string key = EntryKey(entry.id, entry.locale);
   if (auto cached = bodies_->Get(key)) return cached;
+  std::string plain = MarkdownToPlainText(entry.body);
+  std::optional<std::string> spans = StoredSpans(key);
   auto prepared = std::make_shared<const PreparedText>(
-      PrepareText(*analyzer_, MarkdownToPlainText(entry.body), schema::HintFor(entry.locale)));
+      spans ? PrepareText(std::move(plain), *std::move(spans))
+            : PrepareText(*analyzer_, std::move(plain), schema::HintFor(entry.locale)));
   bodies_->Put(key, prepared, BytesOf(*prepared));
   return prepared;
+}
+
+std::optional<std::string> Searcher::StoredSpans(const std::string& key) const {
+  Borrowed db(pool_.get());
+  try {
+    std::string unique = schema::Term(schema::kEntryKeyPrefix, key);
+    auto it = db->postlist_begin(unique);
+    if (it == db->postlist_end(unique)) return std::nullopt;
+    std::string spans = db->get_document(*it).get_value(schema::kSlotSpans);
+    // Empty for generations of layout 4 and older, and for empty bodies (Xapian keeps no empty
+    // values): those are analysed, which for an empty body costs nothing.
+    if (spans.empty()) return std::nullopt;
+    return spans;
+  } catch (const Xapian::Error& e) {
+    db.Discard();
+    KEFU_LOG(kWarn, "search") << "analysing a body for its snippet: " << e.get_description();
+    return std::nullopt;
+  }
 }
 Searcher::~Searcher() = default;
 
@@ -277,11 +311,12 @@ Result<std::unique_ptr<Searcher>> Searcher::Open(const std::string& gen_dir) {
     auto db = pool->Acquire();
     int64_t entries = db->get_termfreq(std::string(schema::kKindEntry));
     std::unique_ptr<Models> models = Models::Load(gen_dir, *db);
+    std::vector<std::string> ids = IdsByOrdinal(*db);
     pool->Release(std::move(db));
     QueryRules rules = QueryRules::Parse(config, **analyzer);
     return std::unique_ptr<Searcher>(
         new Searcher(std::move(analyzer).value(), std::move(rules), std::move(pool), entries,
-                     std::move(models)));
+                     std::move(models), std::move(ids)));
   } catch (const Xapian::Error& e) {
     return Status::DataLoss("cannot open index " + db_path + ": " + e.get_description());
   }
@@ -349,8 +384,7 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
       Prediction p = group->model.Predict(group->model.FeaturesOf(tokens),
                                           options.include_internal ? group->all_classes : group->public_classes);
       for (Xapian::docid ordinal : order) {
-        Xapian::docid locale_index = (*by_id[ordinal].best % schema::kDocsPerId) / schema::kDocsPerLocale;
-        if (Models::GroupOf(static_cast<Locale>(locale_index)) != g) continue;
+        if (Models::GroupOf(schema::LocaleOf(*by_id[ordinal].best)) != g) continue;
         auto c = group->class_of_ordinal.find(ordinal);
         if (c == group->class_of_ordinal.end()) continue;
         size_t k = static_cast<size_t>(c->second);
@@ -368,11 +402,13 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
       }
       score_of[ordinal] = by_id[ordinal].total() + options.ranking.model_weight * nats * best_lexical;
     }
-    // Equal scores are broken by entry id (read only for ties: ordinals of ids added by
-    // incremental builds do not follow id order).
-    std::unordered_map<Xapian::docid, std::string> ids;  // each read once: ties recur in the sort
+    // Equal scores are broken by entry id (ordinals of ids added by incremental builds do not
+    // follow id order). Ids come from the table read at open; a document is read only for an
+    // ordinal the table lacks (a damaged index), once: ties recur in the sort.
+    std::unordered_map<Xapian::docid, std::string> read_ids;
     auto id_of = [&](Xapian::docid ordinal) -> const std::string& {
-      auto [it, inserted] = ids.try_emplace(ordinal);
+      if (ordinal < ids_.size() && !ids_[ordinal].empty()) return ids_[ordinal];
+      auto [it, inserted] = read_ids.try_emplace(ordinal);
       if (inserted) it->second = by_id[ordinal].best.get_document().get_value(schema::kSlotId);
       return it->second;
     };
@@ -402,8 +438,8 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
       const Fused& fused = by_id[ordinal];
       Xapian::Document doc = fused.best.get_document();
       Candidate c;
-      c.id = doc.get_value(schema::kSlotId);
-      c.locale = ParseLocale(doc.get_value(schema::kSlotLocale)).value_or(Locale::kZhHans);
+      c.id = id_of(ordinal);
+      c.locale = schema::LocaleOf(*fused.best);
       c.score = score_of[ordinal];
       c.lexical_score = fused.total();
       c.question_match = fused.has_question;

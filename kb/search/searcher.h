@@ -56,8 +56,9 @@ class Searcher {
   // answers for the most recently asked keys are kept.
   Result<std::optional<Entry>> LoadEntry(const std::string& id, Locale locale) const;
 
-  // The entry's body as plain text, analysed for highlighting; kept for the most recently used
-  // entries of this generation (analysis costs far more than the search itself).
+  // The entry's body as plain text, with where each term occurs for highlighting (from the index,
+  // or analysed for generations without it); kept for the most recently used entries of this
+  // generation.
   std::shared_ptr<const PreparedText> PreparedBody(const Entry& entry) const;
 
   const Analyzer& analyzer() const { return *analyzer_; }
@@ -79,8 +80,11 @@ class Searcher {
   static constexpr size_t kEntryBytes = 16u << 20;
   class Models;
   class TermFrequencies;
+  // The span table the index writer stored for the entry document of `key` (id|locale); nullopt
+  // when it has none or cannot be read.
+  std::optional<std::string> StoredSpans(const std::string& key) const;
   Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool, int64_t entry_count,
-           std::unique_ptr<Models> models);
+           std::unique_ptr<Models> models, std::vector<std::string> ids);
   std::unique_ptr<Analyzer> analyzer_;
   QueryRules rules_;
   std::unique_ptr<Pool> pool_;
@@ -88,6 +92,7 @@ class Searcher {
   std::unique_ptr<Lru<std::optional<Entry>>> entries_;  // absent ones too: lookups try both scripts
   std::unique_ptr<TermFrequencies> term_frequencies_;
   std::unique_ptr<Models> models_;
+  std::vector<std::string> ids_;  // entry id by id ordinal (schema.h); "" where none
   int64_t entry_count_ = 0;
 };
 

@@ -61,5 +61,28 @@ TEST(Highlighter, KeepsTheWindowWithMatchesWithinTheLimit) {
   EXPECT_EQ(s.rfind("\u2026", 0), 0u) << s;  // starts with an ellipsis
 }
 
+// The table the index writer stores gives the snippet that analysing the text at search time
+// gives, including occurrences hundreds of characters apart (multi-byte offsets in the table).
+TEST(Highlighter, StoredSpansGiveTheSnippetOfAnalysis) {
+  auto a = Analyzer::Create({});
+  ASSERT_TRUE(a.ok());
+  std::string text = "退货运费由买家承担。";
+  for (int i = 0; i < 60; ++i) text += "填充文字，";
+  text += "七天内退货，运费由卖家承担。";
+  for (int i = 0; i < 60; ++i) text += "其他说明。";
+  PreparedText stored = PrepareText(text, EncodeSpans(text, (*a)->Analyze(text, ScriptHint::kSimplified)));
+  PreparedText analysed = PrepareText(**a, text, ScriptHint::kSimplified);
+  EXPECT_EQ(stored.spans, analysed.spans);
+  for (const char* query : {"退货运费", "卖家承担", "七天内退货"}) {
+    std::string s = HighlightSnippet(stored, TermsOf(**a, query));
+    EXPECT_EQ(s, HighlightSnippet(**a, text, ScriptHint::kSimplified, TermsOf(**a, query))) << query;
+    EXPECT_NE(s.find("<mark>"), std::string::npos) << query << ": " << s;
+  }
+  // Only the second sentence, ~300 characters in, has 七天.
+  std::string late = HighlightSnippet(stored, TermsOf(**a, "七天"));
+  EXPECT_NE(late.find("<mark>七天</mark>"), std::string::npos) << late;
+  EXPECT_EQ(HighlightSnippet(PrepareText(text, ""), TermsOf(**a, "退货")).find("<mark>"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace kefu
