@@ -400,7 +400,7 @@ void ParseJsonl(const std::string& path, std::string_view text, int first_line, 
 
 // A piece of parsing work: a whole Markdown file, or a run of whole lines of a JSON Lines file.
 struct ParseUnit {
-  const std::string* path = nullptr;
+  std::string path;
   std::string folder_locale;
   std::shared_ptr<const std::string> text;  // the whole file
   std::string_view lines;                   // JSON Lines only: this unit's lines of *text
@@ -418,7 +418,7 @@ constexpr size_t kJsonlUnitBytes = 1 << 20;
 void AddUnits(const std::string& path, const std::string& folder_locale, std::vector<ParseUnit>* units) {
   auto text = std::make_shared<std::string>();
   auto fail = [&](int line, std::string message) {
-    ParseUnit unit{&path, folder_locale};
+    ParseUnit unit{path, folder_locale};
     Collector(&unit.diagnostics).Error(path, line, std::move(message));
     units->push_back(std::move(unit));
   };
@@ -430,7 +430,7 @@ void AddUnits(const std::string& path, const std::string& folder_locale, std::ve
   }
   if (text->rfind("\xEF\xBB\xBF", 0) == 0) text->erase(0, 3);
   if (fs::path(path).extension() != ".jsonl") {
-    units->push_back({&path, folder_locale, std::move(text)});
+    units->push_back({path, folder_locale, std::move(text)});
     return;
   }
   std::string_view all(*text);
@@ -438,7 +438,7 @@ void AddUnits(const std::string& path, const std::string& folder_locale, std::ve
   for (size_t start = 0; start < all.size();) {
     size_t end = start + kJsonlUnitBytes >= all.size() ? all.size() : all.find('\n', start + kJsonlUnitBytes);
     end = end == std::string_view::npos ? all.size() : end + 1;
-    ParseUnit unit{&path, folder_locale, text};
+    ParseUnit unit{path, folder_locale, text};
     unit.lines = all.substr(start, end - start);
     unit.first_line = line;
     line += static_cast<int>(std::count(unit.lines.begin(), unit.lines.end(), '\n'));
@@ -450,12 +450,12 @@ void AddUnits(const std::string& path, const std::string& folder_locale, std::ve
 void ParseUnitText(ParseUnit* unit) {
   if (unit->text == nullptr) return;
   Collector out(&unit->diagnostics);
-  if (fs::path(*unit->path).extension() == ".jsonl") {
-    ParseJsonl(*unit->path, unit->lines, unit->first_line, &out, &unit->parsed);
+  if (fs::path(unit->path).extension() == ".jsonl") {
+    ParseJsonl(unit->path, unit->lines, unit->first_line, &out, &unit->parsed);
     return;
   }
   Parsed p;
-  MarkdownParser parser(*unit->path, unit->folder_locale, &out);
+  MarkdownParser parser(unit->path, unit->folder_locale, &out);
   if (parser.Parse(*unit->text, &p)) unit->parsed.push_back(std::move(p));
 }
 
@@ -469,7 +469,7 @@ void ParseUnits(std::vector<ParseUnit>* units, LoadResult* result, std::vector<P
       try {  // on a worker thread: an escaping exception would end the process
         ParseUnitText(&unit);
       } catch (const std::exception& e) {
-        Collector(&unit.diagnostics).Error(*unit.path, unit.first_line, std::string("cannot parse: ") + e.what());
+        Collector(&unit.diagnostics).Error(unit.path, unit.first_line, std::string("cannot parse: ") + e.what());
       }
     }
   };
@@ -619,13 +619,11 @@ LoadResult LoadContentDir(const std::string& content_dir) {
               "any other); files at its top level are configuration, not entries");
   }
   std::sort(files.begin(), files.end());
-  std::vector<std::string> paths;
-  for (const fs::path& p : files) paths.push_back(p.string());
   std::vector<ParseUnit> units;
-  for (size_t i = 0; i < files.size(); ++i) {
-    std::string folder = fs::relative(files[i], content_dir).begin()->string();
+  for (const fs::path& p : files) {
+    std::string folder = fs::relative(p, content_dir).begin()->string();
     auto locale = ParseLocale(folder);
-    AddUnits(paths[i], locale ? std::string(LocaleName(*locale)) : "", &units);
+    AddUnits(p.string(), locale ? std::string(LocaleName(*locale)) : "", &units);
   }
   std::vector<Parsed> parsed;
   ParseUnits(&units, &result, &parsed);
