@@ -258,6 +258,7 @@ int main(int argc, char** argv) {
         {"bigram_weight", &kb_options.ranking.bigram_weight},
         {"aggregate_weight", &kb_options.ranking.aggregate_weight},
         {"body_weight", &kb_options.ranking.body_weight},
+        {"body_common_share", &kb_options.ranking.body_common_share},
         {"pair_weight", &kb_options.ranking.pair_weight},
         {"synonym_weight", &kb_options.ranking.synonym_weight},
         {"bm25_k1", &kb_options.ranking.bm25_k1},
@@ -292,6 +293,8 @@ int main(int argc, char** argv) {
       kb_options.ranking.drop_stop_words = v != 0;
     } else if (name == "pool" && eq != std::string::npos) {
       kb_options.ranking.pool = static_cast<int>(v);
+    } else if (name == "body_common_min" && eq != std::string::npos) {
+      kb_options.ranking.body_common_min = static_cast<int>(v);
     } else if (name == "model_epochs" && eq != std::string::npos) {
       build.classifier.epochs = static_cast<int>(v);
     } else if (name == "model_ngram_min" && eq != std::string::npos) {

@@ -61,6 +61,8 @@ std::string HashHex(uint64_t h) {
   return buf;
 }
 
+// Searches filter by docid (schema.h) and the internal-entry table (searcher.cc); the locale and
+// audience terms serve that table, the classifier's class table and queries from Xapian's tools.
 void AddBooleanTerms(const Entry& e, const std::string& key, Xapian::Document* doc) {
   doc->add_boolean_term(schema::Term(schema::kOwnerPrefix, key));
   doc->add_boolean_term(schema::Term(schema::kLocalePrefix, LocaleName(e.locale)));

@@ -48,15 +48,19 @@ Xapian::Query BuildTextQuery(const std::vector<QueryTerm>& terms, const RankingO
     question_parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(t.term), t.weight);
     aggregate_parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
                                  Xapian::Query(schema::Term(schema::kAggregatePrefix, t.term)), t.weight);
-    body_parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
-                            Xapian::Query(schema::Term(schema::kBodyPrefix, t.term)), t.weight);
+    if (t.in_body) {
+      body_parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
+                              Xapian::Query(schema::Term(schema::kBodyPrefix, t.term)), t.weight);
+    }
   }
   Xapian::Query questions(Xapian::Query::OP_OR, question_parts.begin(), question_parts.end());
   Xapian::Query aggregates(Xapian::Query::OP_OR, aggregate_parts.begin(), aggregate_parts.end());
-  Xapian::Query bodies(Xapian::Query::OP_OR, body_parts.begin(), body_parts.end());
   std::vector<Xapian::Query> fields = {
-      questions, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, aggregates, options.aggregate_weight),
-      Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, bodies, options.body_weight)};
+      questions, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, aggregates, options.aggregate_weight)};
+  if (!body_parts.empty()) {
+    Xapian::Query bodies(Xapian::Query::OP_OR, body_parts.begin(), body_parts.end());
+    fields.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, bodies, options.body_weight);
+  }
   return Xapian::Query(Xapian::Query::OP_OR, fields.begin(), fields.end());
 }
 

@@ -19,6 +19,7 @@ struct QueryTerm {
   TokenKind kind = TokenKind::kWord;
   double weight = 1;  // the query-side weight of this term
   bool pair = false;  // a word-pair term: ranking evidence, left out of coverage features
+  bool in_body = true;  // searched in the entry bodies too (RankingOptions::body_common_share)
 };
 
 

@@ -22,6 +22,14 @@ struct RankingOptions {
   double synonym_weight = 0.8;
   // Leave function words (the, my, 的, 吗...) out of queries that have other words. Default: true.
   bool drop_stop_words = true;
+  // A term in more than this share of the entry bodies, and in more than body_common_min of them, is
+  // not searched in the bodies (it still is in the questions): it is weak evidence there (BM25 idf
+  // below ln 20 at the default share), and its long posting lists were most of the matcher's work at
+  // 10k entries and more (docs/BENCHMARKS.md). 1 searches every term in the bodies. Default: 0.05.
+  double body_common_share = 0.05;
+  // The count below which every term is searched in the bodies, so a small knowledge base, whose
+  // posting lists are all short, ranks by every body term. Default: 500.
+  int body_common_min = 500;
   // Documents fetched and fused by entry before the cut to the hits wanted. Default: 200.
   int pool = 200;
   // Weight of the classifier's log-probability (classifier.h) in an entry's score, per nat and in

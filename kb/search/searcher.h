@@ -83,8 +83,12 @@ class Searcher {
   // The span table the index writer stored for the entry document of `key` (id|locale); nullopt
   // when it has none or cannot be read.
   std::optional<std::string> StoredSpans(const std::string& key) const;
+  // `terms` with QueryTerm::in_body cleared for the terms too common in this generation's bodies
+  // (RankingOptions::body_common_share).
+  std::vector<QueryTerm> BodyTermsMarked(Xapian::Database& db, std::vector<QueryTerm> terms,
+                                         const RankingOptions& ranking) const;
   Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool, int64_t entry_count,
-           std::unique_ptr<Models> models, std::vector<std::string> ids);
+           std::unique_ptr<Models> models, std::vector<std::string> ids, std::vector<bool> internal);
   std::unique_ptr<Analyzer> analyzer_;
   QueryRules rules_;
   std::unique_ptr<Pool> pool_;
@@ -93,6 +97,8 @@ class Searcher {
   std::unique_ptr<TermFrequencies> term_frequencies_;
   std::unique_ptr<Models> models_;
   std::vector<std::string> ids_;  // entry id by id ordinal (schema.h); "" where none
+  // Per block of kDocsPerLocale docids (one entry in one locale, schema.h): the entry is internal.
+  std::vector<bool> internal_;
   int64_t entry_count_ = 0;
 };
 

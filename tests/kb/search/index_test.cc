@@ -255,6 +255,41 @@ TEST(QueryRules, EditingSynonymsOrPinsReusesEveryEntryButTheDictionaryDoesNot) {
   EXPECT_EQ(redone->analysed, 2);
 }
 
+// A term in most bodies is searched in the questions only, once it is in more bodies than
+// body_common_min; below that, as in any small knowledge base, every body term counts.
+TEST(Ranking, TermsInMostBodiesAreLeftOutOfTheBodiesOnlyAtScale) {
+  std::vector<Entry> entries = {MakeEntry("a", "alpha question"), MakeEntry("b", "beta question"),
+                                MakeEntry("c", "gamma question")};
+  entries[0].body = "The warranty covers screens.";
+  entries[1].body = "The warranty covers batteries.";
+  entries[2].body = "Shipping takes two days.";
+  TempDir dir;
+  IndexBuildOptions build;
+  build.index_dir = dir.path();
+  ASSERT_TRUE(BuildIndex(entries, build).ok());
+  auto found = [&](const KnowledgeBaseOptions& options, const std::string& query) {
+    auto kb = KnowledgeBase::Open(options);
+    EXPECT_TRUE(kb.ok());
+    SearchRequest request;
+    request.query = query;
+    auto r = (*kb)->Search(request);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::string> ids = r.ok() ? Ids(*r) : std::vector<std::string>{};
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  using Names = std::vector<std::string>;
+  KnowledgeBaseOptions small = OptionsFor(dir);
+  EXPECT_EQ(found(small, "warranty"), (Names{"a", "b"}));
+  KnowledgeBaseOptions scaled = OptionsFor(dir);  // as if "warranty" were in thousands of bodies
+  scaled.ranking.body_common_min = 1;
+  scaled.ranking.body_common_share = 0.5;  // it is in 2 of 3
+  EXPECT_EQ(found(scaled, "warranty"), Names{});
+  EXPECT_EQ(found(scaled, "warranty batteries"), Names{"b"});
+  scaled.ranking.body_common_share = 1;  // every term in the bodies
+  EXPECT_EQ(found(scaled, "warranty"), (Names{"a", "b"}));
+}
+
 TEST(Generations, SwitchKeepTwoAndReuseUnchangedEntries) {
   TempDir dir;
   IndexBuildOptions options;
