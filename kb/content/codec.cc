@@ -1,4 +1,5 @@
-// JSON encoding of entries for the index.
+// The stored form of entries: their fields in a fixed order after a format byte, each string
+// length-prefixed with a varint (as LevelDB's util/coding.h), each enum one byte.
 #include "kb/content/codec.h"
 
 #include <nlohmann/json.hpp>
@@ -7,57 +8,148 @@ namespace kefu {
 
 namespace {
 
-Result<Entry> DecodeFields(const nlohmann::json& j) {
-  Entry e;
-  auto locale = ParseLocale(j.value("locale", ""));
-  if (!locale) return Status::DataLoss("entry data has no valid locale");
-  e.id = j.value("id", "");
-  e.type = j.value("type", "faq") == "article" ? EntryType::kArticle : EntryType::kFaq;
-  e.locale = *locale;
-  e.title = j.value("title", "");
-  e.questions = j.value("questions", std::vector<std::string>{});
-  e.body = j.value("body", "");
-  e.tags = j.value("tags", std::vector<std::string>{});
-  e.category = j.value("category", "");
-  e.audience = j.value("audience", "public") == "internal" ? Audience::kInternal : Audience::kPublic;
-  e.internal_note = j.value("internal_note", "");
-  e.related = j.value("related", std::vector<std::string>{});
-  e.escalate = j.value("escalate", false);
-  e.status = j.value("status", "published") == "draft" ? EntryStatus::kDraft : EntryStatus::kPublished;
-  e.updated = j.value("updated", "");
-  return e;
+// First byte of the stored form. Generations of layout 5 and older (schema.h) stored JSON, which
+// starts with '{': those are read as JSON until they are rebuilt, so a server upgraded before its
+// index still answers.
+constexpr char kFormat = 1;
+
+Result<Entry> DecodeJson(std::string_view data) {
+  nlohmann::json j = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Status::DataLoss("entry data is not a JSON object");
+  try {
+    Entry e;
+    auto locale = ParseLocale(j.value("locale", ""));
+    if (!locale) return Status::DataLoss("entry data has no valid locale");
+    e.id = j.value("id", "");
+    e.type = j.value("type", "faq") == "article" ? EntryType::kArticle : EntryType::kFaq;
+    e.locale = *locale;
+    e.title = j.value("title", "");
+    e.questions = j.value("questions", std::vector<std::string>{});
+    e.body = j.value("body", "");
+    e.tags = j.value("tags", std::vector<std::string>{});
+    e.category = j.value("category", "");
+    e.audience = j.value("audience", "public") == "internal" ? Audience::kInternal : Audience::kPublic;
+    e.internal_note = j.value("internal_note", "");
+    e.related = j.value("related", std::vector<std::string>{});
+    e.escalate = j.value("escalate", false);
+    e.status = j.value("status", "published") == "draft" ? EntryStatus::kDraft : EntryStatus::kPublished;
+    e.updated = j.value("updated", "");
+    return e;
+  } catch (const nlohmann::json::exception& ex) {
+    return Status::DataLoss(std::string("entry data has a field of the wrong type: ") + ex.what());
+  }
 }
+
+void PutVarint(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+void PutString(std::string_view s, std::string* out) {
+  PutVarint(s.size(), out);
+  out->append(s);
+}
+
+void PutList(const std::vector<std::string>& list, std::string* out) {
+  PutVarint(list.size(), out);
+  for (const std::string& s : list) PutString(s, out);
+}
+
+template <typename Enum>
+void PutEnum(Enum v, std::string* out) {
+  out->push_back(static_cast<char>(v));
+}
+
+// Reads the stored form front to back; every read checks the bytes left, so damaged data is an
+// error, never a read past the end.
+class Reader {
+ public:
+  explicit Reader(std::string_view data) : data_(data) {}
+
+  bool Varint(uint64_t* v) {
+    *v = 0;
+    for (int shift = 0; shift < 64 && !data_.empty(); shift += 7) {
+      auto byte = static_cast<unsigned char>(data_.front());
+      data_.remove_prefix(1);
+      *v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return true;
+    }
+    return false;
+  }
+  bool String(std::string* s) {
+    uint64_t size = 0;
+    if (!Varint(&size) || size > data_.size()) return false;
+    s->assign(data_.substr(0, size));
+    data_.remove_prefix(size);
+    return true;
+  }
+  bool List(std::vector<std::string>* list) {
+    uint64_t count = 0;
+    if (!Varint(&count) || count > data_.size()) return false;  // each string takes a byte at least
+    list->resize(count);
+    for (std::string& s : *list) {
+      if (!String(&s)) return false;
+    }
+    return true;
+  }
+  // An enum whose values run from 0 to `last`.
+  template <typename Enum>
+  bool EnumUpTo(Enum last, Enum* v) {
+    if (data_.empty() || static_cast<unsigned char>(data_.front()) > static_cast<unsigned char>(last)) return false;
+    *v = static_cast<Enum>(data_.front());
+    data_.remove_prefix(1);
+    return true;
+  }
+  bool Bool(bool* v) {
+    if (data_.empty() || static_cast<unsigned char>(data_.front()) > 1) return false;
+    *v = data_.front() == 1;
+    data_.remove_prefix(1);
+    return true;
+  }
+  bool done() const { return data_.empty(); }
+
+ private:
+  std::string_view data_;
+};
 
 }  // namespace
 
 std::string EncodeEntry(const Entry& e) {
-  nlohmann::json j = {
-      {"id", e.id},
-      {"type", EntryTypeName(e.type)},
-      {"locale", LocaleName(e.locale)},
-      {"title", e.title},
-      {"questions", e.questions},
-      {"body", e.body},
-      {"tags", e.tags},
-      {"category", e.category},
-      {"audience", AudienceName(e.audience)},
-      {"internal_note", e.internal_note},
-      {"related", e.related},
-      {"escalate", e.escalate},
-      {"status", EntryStatusName(e.status)},
-      {"updated", e.updated},
-  };
-  return j.dump();
+  std::string out;
+  out.reserve(64 + e.id.size() + e.title.size() + e.body.size() + e.internal_note.size());
+  out.push_back(kFormat);
+  PutString(e.id, &out);
+  PutEnum(e.type, &out);
+  PutEnum(e.locale, &out);
+  PutString(e.title, &out);
+  PutList(e.questions, &out);
+  PutString(e.body, &out);
+  PutList(e.tags, &out);
+  PutString(e.category, &out);
+  PutEnum(e.audience, &out);
+  PutString(e.internal_note, &out);
+  PutList(e.related, &out);
+  out.push_back(e.escalate ? 1 : 0);
+  PutEnum(e.status, &out);
+  PutString(e.updated, &out);
+  return out;
 }
 
 Result<Entry> DecodeEntry(std::string_view data) {
-  nlohmann::json j = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return Status::DataLoss("entry data is not a JSON object");
-  try {
-    return DecodeFields(j);
-  } catch (const nlohmann::json::exception& e) {
-    return Status::DataLoss(std::string("entry data has a field of the wrong type: ") + e.what());
-  }
+  if (!data.empty() && data.front() == '{') return DecodeJson(data);
+  if (data.empty() || data.front() != kFormat) return Status::DataLoss("entry data is not in a known form");
+  Reader r(data.substr(1));
+  Entry e;
+  bool ok = r.String(&e.id) && r.EnumUpTo(EntryType::kArticle, &e.type) && r.EnumUpTo(Locale::kEn, &e.locale) &&
+            r.String(&e.title) && r.List(&e.questions) && r.String(&e.body) && r.List(&e.tags) &&
+            r.String(&e.category) && r.EnumUpTo(Audience::kInternal, &e.audience) && r.String(&e.internal_note) &&
+            r.List(&e.related) && r.Bool(&e.escalate) && r.EnumUpTo(EntryStatus::kDraft, &e.status) &&
+            r.String(&e.updated) && r.done();
+  if (!ok) return Status::DataLoss("entry data is damaged");
+  return e;
 }
 
 void StableHash::Add(std::string_view s) {
@@ -75,24 +167,7 @@ void StableHash::Bytes(std::string_view s) {
 
 uint64_t EntryHash(const Entry& e) {
   StableHash h;
-  auto add_list = [&h](const std::vector<std::string>& list) {
-    h.Add(std::to_string(list.size()));
-    for (const std::string& s : list) h.Add(s);
-  };
-  h.Add(e.id);
-  h.Add(EntryTypeName(e.type));
-  h.Add(LocaleName(e.locale));
-  h.Add(e.title);
-  add_list(e.questions);
-  h.Add(e.body);
-  add_list(e.tags);
-  h.Add(e.category);
-  h.Add(AudienceName(e.audience));
-  h.Add(e.internal_note);
-  add_list(e.related);
-  h.Add(e.escalate ? "1" : "0");
-  h.Add(EntryStatusName(e.status));
-  h.Add(e.updated);
+  h.Add(EncodeEntry(e));
   return h.value();
 }
 

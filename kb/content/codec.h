@@ -1,4 +1,5 @@
-// Entry <-> JSON text, the form an entry is stored in inside the index (document data).
+// Entry <-> its stored form inside the index (document data): compact bytes, read back for every
+// hit shown (decoding JSON was 10% of a search's instructions at 10k entries).
 #pragma once
 
 #include <cstdint>
@@ -27,9 +28,8 @@ class StableHash {
   uint64_t h_ = 1469598103934665603ULL;
 };
 
-// StableHash of every field EncodeEntry stores: equal content, equal hash. Hashes the fields directly
-// (encoding every entry as JSON to hash it was most of an unchanged entry's cost in an incremental
-// build).
+// StableHash of the stored form: equal stored content, equal hash, so every field EncodeEntry stores
+// (and none it leaves out) decides whether an incremental build re-analyses the entry.
 uint64_t EntryHash(const Entry& entry);
 
 }  // namespace kefu

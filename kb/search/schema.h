@@ -19,7 +19,7 @@
 namespace kefu::schema {
 
 // Bumped whenever analysis or layout changes: older generations are then rebuilt, not reused.
-inline constexpr int kLayoutVersion = 5;
+inline constexpr int kLayoutVersion = 6;
 
 // Document ids encode what a document is, so ranking never reads documents it does not return:
 //   docid = id_ordinal * kDocsPerId + locale_index * kDocsPerLocale + slot

@@ -3,6 +3,7 @@
 
 #include <xapian.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <list>
@@ -449,11 +450,17 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
       if (inserted) it->second = by_id[ordinal].best.get_document().get_value(schema::kSlotId);
       return it->second;
     };
-    std::sort(order.begin(), order.end(), [&](Xapian::docid a, Xapian::docid b) {
-      double ta = score_of[a], tb = score_of[b];
-      return ta != tb ? ta > tb : id_of(a) < id_of(b);
-    });
-    if (order.size() > static_cast<size_t>(options.limit)) order.resize(static_cast<size_t>(options.limit));
+    // Only the hits wanted are put in order (ids are unique, so the order is total).
+    std::vector<std::pair<double, Xapian::docid>> ranked;
+    ranked.reserve(order.size());
+    for (Xapian::docid ordinal : order) ranked.emplace_back(score_of[ordinal], ordinal);
+    size_t wanted_hits = std::min(ranked.size(), static_cast<size_t>(options.limit));
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(wanted_hits), ranked.end(),
+                      [&](const auto& a, const auto& b) {
+                        return a.first != b.first ? a.first > b.first : id_of(a.second) < id_of(b.second);
+                      });
+    order.clear();
+    for (size_t i = 0; i < wanted_hits; ++i) order.push_back(ranked[i].second);
 
     double question_docs = std::max(1.0, static_cast<double>(db->get_termfreq(std::string(schema::kKindQuestion))));
     std::unordered_map<std::string, double> weight_of;  // term -> query weight * idf
