@@ -8,7 +8,7 @@
 #include <map>
 #include <numeric>
 #include <random>
-#include <sstream>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "kb/search/terms.h"
@@ -60,7 +60,7 @@ class Writer {
   explicit Writer(std::ofstream* out) : out_(out) {}
   void U32(uint32_t v) { out_->write(reinterpret_cast<const char*>(&v), sizeof v); }
   void F32(float v) { out_->write(reinterpret_cast<const char*>(&v), sizeof v); }
-  void Str(const std::string& s) {
+  void Str(std::string_view s) {
     U32(static_cast<uint32_t>(s.size()));
     out_->write(s.data(), static_cast<std::streamsize>(s.size()));
   }
@@ -180,12 +180,12 @@ std::vector<std::pair<int32_t, float>> IntentClassifier::Vectorize(const std::ve
   std::vector<std::pair<int32_t, float>> x;
   std::unordered_map<int32_t, int> tf;
   for (const std::string& f : features) {
-    auto it = feature_ids_.find(f);
-    if (it != feature_ids_.end()) ++tf[it->second];
+    int32_t id = FeatureId(f);
+    if (id >= 0) ++tf[id];
   }
   double norm = 0;
   for (const auto& [id, n] : tf) {
-    float v = static_cast<float>((1.0 + std::log(static_cast<double>(n))) * features_[static_cast<size_t>(id)].idf);
+    float v = static_cast<float>((1.0 + std::log(static_cast<double>(n))) * idf_[static_cast<size_t>(id)]);
     x.emplace_back(id, v);
     norm += static_cast<double>(v) * v;
   }
@@ -209,14 +209,16 @@ IntentClassifier IntentClassifier::Train(std::vector<std::string> labels,
   std::vector<int> df;
   std::vector<std::vector<int32_t>> support;
   std::vector<ClassifierExample> usable;
+  std::unordered_map<std::string, int32_t> ids;
+  std::vector<std::string> names;
   for (const ClassifierExample& e : examples) {
     if (e.label < 0 || static_cast<size_t>(e.label) >= classes) continue;
     std::unordered_set<std::string> seen;
     for (const std::string& f : e.features) {
       if (!seen.insert(f).second) continue;
-      auto [it, fresh] = m.feature_ids_.try_emplace(f, static_cast<int32_t>(m.feature_names_.size()));
+      auto [it, fresh] = ids.try_emplace(f, static_cast<int32_t>(names.size()));
       if (fresh) {
-        m.feature_names_.push_back(f);
+        names.push_back(f);
         df.push_back(0);
         support.emplace_back();
       }
@@ -228,7 +230,8 @@ IntentClassifier IntentClassifier::Train(std::vector<std::string> labels,
     usable.push_back(e);
   }
   const double n = static_cast<double>(usable.size());
-  const bool dense = static_cast<double>(classes) * static_cast<double>(m.feature_names_.size()) <=
+  ids.clear();
+  const bool dense = static_cast<double>(classes) * static_cast<double>(names.size()) <=
                      static_cast<double>(options.max_dense_weights);
   for (std::vector<int32_t>& c : support) {
     if (dense) {
@@ -239,15 +242,13 @@ IntentClassifier IntentClassifier::Train(std::vector<std::string> labels,
     c.erase(std::unique(c.begin(), c.end()), c.end());
   }
   const size_t cap = dense ? classes : SparseClassCap(support, df, options);
-  m.features_.resize(m.feature_names_.size());
-  for (size_t f = 0; f < m.features_.size(); ++f) {
-    Feature& feature = m.features_[f];
-    feature.idf = static_cast<float>(std::log((1.0 + n) / (1.0 + df[f])) + 1.0);
-    std::vector<int32_t>& c = support[f];
-    if (c.size() > cap) c.clear();
-    feature.classes = std::move(c);
-    feature.weights.assign(feature.classes.size(), 0.0f);
+  std::vector<float> idf(names.size());
+  for (size_t f = 0; f < names.size(); ++f) {
+    idf[f] = static_cast<float>(std::log((1.0 + n) / (1.0 + df[f])) + 1.0);
+    if (support[f].size() > cap) support[f].clear();
   }
+  m.Pack(names, std::move(idf), std::move(support));
+  names.clear();
   // Identical phrasings of several entries become one sample whose target is shared among them:
   // the model then treats those entries exactly alike (ties stay ties, broken by id downstream).
   struct Sample {
@@ -299,15 +300,14 @@ IntentClassifier IntentClassifier::Train(std::vector<std::string> labels,
       const Sample& sample = samples[i];
       touched.clear();
       for (const auto& [f, v] : sample.x) {
-        const Feature& feature = m.features_[static_cast<size_t>(f)];
-        for (size_t k = 0; k < feature.classes.size(); ++k) {
-          size_t c = static_cast<size_t>(feature.classes[k]);
+        for (size_t k = m.WeightsBegin(f), end = m.WeightsEnd(f); k < end; ++k) {
+          size_t c = static_cast<size_t>(m.classes_[k]);
           if (!touched_mark[c]) {
             touched_mark[c] = 1;
             touched.push_back(static_cast<int32_t>(c));
             z[c] = 0;
           }
-          z[c] += static_cast<double>(v) * feature.weights[k];
+          z[c] += static_cast<double>(v) * m.weights_[k];
         }
       }
       // Softmax over every class; those sharing no feature with x have logit 0.
@@ -327,26 +327,24 @@ IntentClassifier IntentClassifier::Train(std::vector<std::string> labels,
         if (std::fabs(z[static_cast<size_t>(c)]) >= kNegligibleGradient) active.push_back(c);
       }
       for (const auto& [f, v] : sample.x) {
-        Feature& feature = m.features_[static_cast<size_t>(f)];
-        if (feature.classes.size() == classes) {  // every class: weights[c] is class c's
+        const size_t begin = m.WeightsBegin(f), end = m.WeightsEnd(f);
+        if (end - begin == classes) {  // every class: the feature's weight of class c is at begin + c
           for (int32_t c : active) {
-            feature.weights[static_cast<size_t>(c)] -= static_cast<float>(rate * z[static_cast<size_t>(c)] * v);
+            m.weights_[begin + static_cast<size_t>(c)] -= static_cast<float>(rate * z[static_cast<size_t>(c)] * v);
           }
           continue;
         }
-        for (size_t k = 0; k < feature.classes.size(); ++k) {
-          double gradient = z[static_cast<size_t>(feature.classes[k])];
+        for (size_t k = begin; k < end; ++k) {
+          double gradient = z[static_cast<size_t>(m.classes_[k])];
           if (std::fabs(gradient) < kNegligibleGradient) continue;
-          feature.weights[k] -= static_cast<float>(rate * gradient * v);
+          m.weights_[k] -= static_cast<float>(rate * gradient * v);
         }
       }
       for (int32_t c : touched) touched_mark[static_cast<size_t>(c)] = 0;
     }
     if (options.l2 > 0) {
       float decay = static_cast<float>(std::exp(-options.l2 * epoch_rate));
-      for (Feature& feature : m.features_) {
-        for (float& w : feature.weights) w *= decay;
-      }
+      for (float& w : m.weights_) w *= decay;
     }
   }
   return m;
@@ -381,10 +379,9 @@ Prediction IntentClassifier::Predict(const std::vector<std::string>& features, c
   // ascending class order: the same arithmetic as a dense score vector.
   std::vector<std::pair<int32_t, double>> parts;
   for (const auto& [f, v] : Vectorize(features)) {
-    const Feature& feature = features_[static_cast<size_t>(f)];
-    for (size_t k = 0; k < feature.classes.size(); ++k) {
-      if (!allowed.contains(static_cast<size_t>(feature.classes[k]))) continue;
-      parts.emplace_back(feature.classes[k], static_cast<double>(v) * feature.weights[k]);
+    for (size_t k = WeightsBegin(f), end = WeightsEnd(f); k < end; ++k) {
+      if (!allowed.contains(static_cast<size_t>(classes_[k]))) continue;
+      parts.emplace_back(classes_[k], static_cast<double>(v) * weights_[k]);
     }
   }
   std::stable_sort(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -427,21 +424,69 @@ Prediction IntentClassifier::Predict(const std::vector<std::string>& features, c
 }
 
 float IntentClassifier::Weight(int32_t f, int32_t c) const {
-  if (f < 0 || static_cast<size_t>(f) >= features_.size()) return 0;
-  const Feature& feature = features_[static_cast<size_t>(f)];
-  auto it = std::lower_bound(feature.classes.begin(), feature.classes.end(), c);
-  if (it == feature.classes.end() || *it != c) return 0;
-  return feature.weights[static_cast<size_t>(it - feature.classes.begin())];
+  if (f < 0 || static_cast<size_t>(f) >= idf_.size()) return 0;
+  auto begin = classes_.begin() + static_cast<std::ptrdiff_t>(WeightsBegin(f));
+  auto end = classes_.begin() + static_cast<std::ptrdiff_t>(WeightsEnd(f));
+  auto it = std::lower_bound(begin, end, c);
+  if (it == end || *it != c) return 0;
+  return weights_[static_cast<size_t>(it - classes_.begin())];
 }
 
 std::vector<std::string> IntentClassifier::FeaturesOf(const std::vector<Token>& tokens) const {
   return ClassifierFeaturesOf(tokens, extraction_);
 }
 
-size_t IntentClassifier::weight_count() const {
-  size_t n = 0;
-  for (const Feature& f : features_) n += f.weights.size();
-  return n;
+size_t IntentClassifier::weight_count() const { return weights_.size(); }
+
+int32_t IntentClassifier::FeatureId(std::string_view name) const {
+  if (table_.empty()) return -1;
+  const size_t mask = table_.size() - 1;
+  for (size_t slot = std::hash<std::string_view>()(name) & mask;; slot = (slot + 1) & mask) {
+    int32_t f = table_[slot];
+    if (f < 0 || FeatureName(f) == name) return f;
+  }
+}
+
+std::string_view IntentClassifier::FeatureName(int32_t f) const {
+  size_t begin = f == 0 ? 0 : name_end_[static_cast<size_t>(f) - 1];
+  return std::string_view(names_).substr(begin, name_end_[static_cast<size_t>(f)] - begin);
+}
+
+bool IntentClassifier::AddFeature(std::string_view name, float idf) {
+  // The table is sized before the features are added, at most three quarters full.
+  const size_t mask = table_.size() - 1;
+  size_t slot = std::hash<std::string_view>()(name) & mask;
+  for (; table_[slot] >= 0; slot = (slot + 1) & mask) {
+    if (FeatureName(table_[slot]) == name) return false;
+  }
+  names_.append(name);
+  name_end_.push_back(static_cast<uint32_t>(names_.size()));
+  idf_.push_back(idf);
+  table_[slot] = static_cast<int32_t>(idf_.size() - 1);
+  return true;
+}
+
+void IntentClassifier::ReserveFeatures(size_t features) {
+  size_t slots = 1;
+  while (slots * 3 < features * 4 + 4) slots *= 2;
+  table_.assign(slots, -1);
+  name_end_.reserve(features);
+  idf_.reserve(features);
+  weight_end_.reserve(features);
+}
+
+void IntentClassifier::Pack(const std::vector<std::string>& names, std::vector<float> idf,
+                            std::vector<std::vector<int32_t>> classes) {
+  ReserveFeatures(names.size());
+  size_t weights = 0;
+  for (const auto& c : classes) weights += c.size();
+  classes_.reserve(weights);
+  for (size_t f = 0; f < names.size(); ++f) {
+    AddFeature(names[f], idf[f]);
+    classes_.insert(classes_.end(), classes[f].begin(), classes[f].end());
+    weight_end_.push_back(static_cast<uint32_t>(classes_.size()));
+  }
+  weights_.assign(classes_.size(), 0.0f);
 }
 
 Status IntentClassifier::Save(const std::string& path) const {
@@ -453,15 +498,15 @@ Status IntentClassifier::Save(const std::string& path) const {
   w.U32(static_cast<uint32_t>(std::max(0, extraction_.char_ngram_max)));
   w.U32(static_cast<uint32_t>(labels_.size()));
   for (const std::string& label : labels_) w.Str(label);
-  w.U32(static_cast<uint32_t>(features_.size()));
-  for (size_t f = 0; f < features_.size(); ++f) {
-    const Feature& feature = features_[f];
-    w.Str(feature_names_[f]);
-    w.F32(feature.idf);
-    w.U32(static_cast<uint32_t>(feature.classes.size()));
-    for (size_t k = 0; k < feature.classes.size(); ++k) {
-      w.U32(static_cast<uint32_t>(feature.classes[k]));
-      w.F32(feature.weights[k]);
+  w.U32(static_cast<uint32_t>(idf_.size()));
+  for (size_t f = 0; f < idf_.size(); ++f) {
+    const auto id = static_cast<int32_t>(f);
+    w.Str(FeatureName(id));
+    w.F32(idf_[f]);
+    w.U32(static_cast<uint32_t>(WeightsEnd(id) - WeightsBegin(id)));
+    for (size_t k = WeightsBegin(id); k < WeightsEnd(id); ++k) {
+      w.U32(static_cast<uint32_t>(classes_[k]));
+      w.F32(weights_[k]);
     }
   }
   out.flush();
@@ -470,11 +515,12 @@ Status IntentClassifier::Save(const std::string& path) const {
 }
 
 Result<IntentClassifier> IntentClassifier::Load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return Status::NotFound("cannot read " + path);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  Reader r(buf.str());
+  std::string data(static_cast<size_t>(in.tellg()), '\0');  // read at once: no stream buffer copies
+  in.seekg(0);
+  if (!in.read(data.data(), static_cast<std::streamsize>(data.size()))) return Status::NotFound("cannot read " + path);
+  Reader r(std::move(data));
   auto damaged = [&]() { return Status::DataLoss(path + " is not a Kefu classifier file (or is damaged)"); };
   if (r.data().compare(0, kMagicBytes, kMagic) != 0 || !r.Skip(kMagicBytes)) return damaged();
   IntentClassifier m;
@@ -491,23 +537,24 @@ Result<IntentClassifier> IntentClassifier::Load(const std::string& path) {
   }
   uint32_t features = 0;
   if (!r.U32(&features) || features > r.remaining() / 4) return damaged();
-  m.features_.resize(features);
-  m.feature_names_.resize(features);
+  m.ReserveFeatures(features);
+  std::string name;
   for (uint32_t f = 0; f < features; ++f) {
-    Feature& feature = m.features_[f];
     uint32_t count = 0;
-    if (!r.Str(&m.feature_names_[f]) || !r.F32(&feature.idf) || !r.U32(&count) || count > labels) return damaged();
-    feature.classes.resize(count);
-    feature.weights.resize(count);
+    float idf = 0;
+    if (!r.Str(&name) || !r.F32(&idf) || !r.U32(&count) || count > labels) return damaged();
+    if (!m.AddFeature(name, idf)) return damaged();  // a name twice
     for (uint32_t k = 0; k < count; ++k) {
       uint32_t c = 0;
-      if (!r.U32(&c) || c >= labels || (k > 0 && static_cast<int32_t>(c) <= feature.classes[k - 1]) ||
-          !r.F32(&feature.weights[k])) {
+      float weight = 0;
+      if (!r.U32(&c) || c >= labels || (k > 0 && static_cast<int32_t>(c) <= m.classes_.back()) || !r.F32(&weight)) {
         return damaged();
       }
-      feature.classes[k] = static_cast<int32_t>(c);
+      m.classes_.push_back(static_cast<int32_t>(c));
+      m.weights_.push_back(weight);
     }
-    if (!m.feature_ids_.try_emplace(m.feature_names_[f], static_cast<int32_t>(f)).second) return damaged();
+    if (m.classes_.size() > UINT32_MAX || m.names_.size() > UINT32_MAX) return damaged();
+    m.weight_end_.push_back(static_cast<uint32_t>(m.classes_.size()));
   }
   if (r.remaining() != 0) return damaged();
   return m;

@@ -22,7 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "kb/status.h"
@@ -156,20 +156,35 @@ class IntentClassifier {
   float Weight(int32_t f, int32_t c) const;
 
   const std::vector<std::string>& labels() const { return labels_; }
-  size_t feature_count() const { return features_.size(); }
+  size_t feature_count() const { return idf_.size(); }
   size_t weight_count() const;
 
  private:
-  struct Feature {
-    float idf = 0;
-    std::vector<int32_t> classes;  // ascending
-    std::vector<float> weights;    // parallel to classes
-  };
+  // Index of the feature named `name`, or -1.
+  int32_t FeatureId(std::string_view name) const;
+  std::string_view FeatureName(int32_t f) const;
+  // Feature f's classes and weights: classes_ and weights_ from WeightsBegin(f) to WeightsEnd(f).
+  size_t WeightsBegin(int32_t f) const { return f == 0 ? 0 : weight_end_[static_cast<size_t>(f) - 1]; }
+  size_t WeightsEnd(int32_t f) const { return weight_end_[static_cast<size_t>(f)]; }
+  // Sizes the name table for `features` features, before they are added.
+  void ReserveFeatures(size_t features);
+  // Appends a feature's name and idf (its classes follow in classes_); false when the name is taken.
+  bool AddFeature(std::string_view name, float idf);
+  // The features of a new model: names, idf and ascending classes, each with weight 0.
+  void Pack(const std::vector<std::string>& names, std::vector<float> idf, std::vector<std::vector<int32_t>> classes);
+
   ClassifierOptions extraction_;  // char_ngram_min/max used in training
   std::vector<std::string> labels_;
-  std::vector<std::string> feature_names_;  // parallel to features_
-  std::vector<Feature> features_;
-  std::unordered_map<std::string, int32_t> feature_ids_;
+  // The features, each a range of arrays shared by all rather than objects of its own: a model of
+  // 100k entries has over a million features, and an allocation per name, class list and map node
+  // was 200 MB of the server's memory (docs/BENCHMARKS.md).
+  std::string names_;                 // every feature's name, one after the other
+  std::vector<uint32_t> name_end_;    // where feature f's name ends in names_ (f-1's end is its start)
+  std::vector<float> idf_;
+  std::vector<uint32_t> weight_end_;  // where feature f's classes end in classes_ and weights_
+  std::vector<int32_t> classes_;      // ascending within a feature
+  std::vector<float> weights_;        // parallel to classes_
+  std::vector<int32_t> table_;        // open addressing on the name's hash: feature index, -1 free
 };
 
 }  // namespace kefu
