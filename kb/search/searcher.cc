@@ -138,7 +138,6 @@ class Searcher::TermFrequencies {
   }
 
  private:
-
   std::shared_mutex mu_;
   std::unordered_map<std::string, double> freq_;
 };
