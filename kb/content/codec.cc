@@ -165,10 +165,12 @@ void StableHash::Bytes(std::string_view s) {
   }
 }
 
-uint64_t EntryHash(const Entry& e) {
+uint64_t StoredEntryHash(std::string_view stored) {
   StableHash h;
-  h.Add(EncodeEntry(e));
+  h.Add(stored);
   return h.value();
 }
+
+uint64_t EntryHash(const Entry& e) { return StoredEntryHash(EncodeEntry(e)); }
 
 }  // namespace kefu

@@ -30,6 +30,8 @@ class StableHash {
 
 // StableHash of the stored form: equal stored content, equal hash, so every field EncodeEntry stores
 // (and none it leaves out) decides whether an incremental build re-analyses the entry.
+// StoredEntryHash takes the form EncodeEntry made, for a caller that stores it too.
 uint64_t EntryHash(const Entry& entry);
+uint64_t StoredEntryHash(std::string_view stored);
 
 }  // namespace kefu

@@ -94,7 +94,7 @@ void AddTerms(const std::vector<Token>& tokens, std::string_view prefix, bool po
 // the classifier features of its title and questions (none when its group's classifier is not
 // trained).
 struct AnalysedEntry {
-  std::string hash;     // HashHex(EntryHash)
+  std::string hash;     // HashHex(StoredEntryHash)
   bool reused = false;  // the previous generation has it with this hash
   std::vector<std::pair<Xapian::docid, Xapian::Document>> docs;
   std::vector<std::vector<std::string>> phrasings;
@@ -109,12 +109,13 @@ AnalysedEntry AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::
   std::vector<const std::string*> questions = {&e.title};
   for (const std::string& q : e.questions) questions.push_back(&q);
   AnalysedEntry out;
-  out.hash = HashHex(EntryHash(e));
+  std::string stored = EncodeEntry(e);
+  out.hash = HashHex(StoredEntryHash(stored));
   out.reused = reused_hash != nullptr && *reused_hash == out.hash;
   if (out.reused && classifier == nullptr) return out;
   Xapian::Document entry_doc, aggregate;
   if (!out.reused) {
-    entry_doc.set_data(EncodeEntry(e));
+    entry_doc.set_data(std::move(stored));
     entry_doc.add_boolean_term(std::string(schema::kKindEntry));
     entry_doc.add_boolean_term(schema::Term(schema::kEntryKeyPrefix, key));
     AddBooleanTerms(e, key, &entry_doc);
