@@ -54,6 +54,14 @@ struct KnowledgeBase::Impl {
   }
   Status Reload();
   void MaybeReload();
+  // After a read of the served generation failed with `status`: true when that generation is no
+  // longer current and the current one is now served, so the read is worth one retry. An update
+  // reuses the blocks of the generation before the previous one (index_writer.h), which a server
+  // that fell that far behind finds overwritten (Xapian's DatabaseModifiedError).
+  bool SwitchedAfterFailure(const Status& status);
+  Result<SearchResult> SearchIn(const Searcher& searcher, const SearchRequest& request) const;
+  Result<EntryDetail> GetEntryIn(const Searcher& searcher, std::string_view id, std::optional<Locale> locale,
+                                 Audience audience) const;
 
   // The entry in the first locale of `locales` that has it, readable by `audience`.
   Result<std::optional<Entry>> Find(const Searcher& s, const std::string& id,
@@ -93,7 +101,9 @@ Status KnowledgeBase::Impl::Reload() {
   auto gen = ReadCurrentGeneration(options.index_dir);
   if (!gen.ok()) return gen.status();
   if (*gen == GenerationName()) return Status::Ok();
-  auto opened = Searcher::Open((std::filesystem::path(options.index_dir) / *gen).string());
+  int64_t start_ms = NowMs();
+  std::shared_ptr<const Searcher> served = Current();  // kept alive while it lends to the new one
+  auto opened = Searcher::Open((std::filesystem::path(options.index_dir) / *gen).string(), served.get());
   if (!opened.ok()) return opened.status();
   std::shared_ptr<const Searcher> fresh = std::move(opened).value();
   {
@@ -101,11 +111,26 @@ Status KnowledgeBase::Impl::Reload() {
     searcher = fresh;
     generation = *gen;
   }
-  KEFU_LOG(kInfo, "kb") << "switched to index generation=" << *gen << " entries=" << fresh->entry_count();
+  KEFU_LOG(kInfo, "kb") << "switched to index generation=" << *gen << " entries=" << fresh->entry_count()
+                        << " open_ms=" << NowMs() - start_ms;
   return Status::Ok();
 }
 
 Status KnowledgeBase::Reload() { return impl_->Reload(); }
+
+bool KnowledgeBase::Impl::SwitchedAfterFailure(const Status& status) {
+  if (!options.generation.empty()) return false;
+  if (status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kNotFound) return false;
+  std::string failed = GenerationName();
+  auto gen = ReadCurrentGeneration(options.index_dir);
+  if (!gen.ok() || *gen == failed) return false;
+  Status s = Reload();
+  if (!s.ok()) {
+    KEFU_LOG(kWarn, "kb") << "keeping generation " << failed << " after a failed read: " << s.ToString();
+    return false;
+  }
+  return GenerationName() != failed;
+}
 
 void KnowledgeBase::Impl::MaybeReload() {
   int64_t now = NowMs();
@@ -126,8 +151,15 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
     return Status::InvalidArgument("query is longer than " + std::to_string(kMaxQueryBytes) + " bytes");
   }
   impl_->MaybeReload();
-  std::shared_ptr<const Searcher> searcher = impl_->Current();
-  const Analyzer& analyzer = searcher->analyzer();
+  auto result = impl_->SearchIn(*impl_->Current(), request);
+  if (!result.ok() && impl_->SwitchedAfterFailure(result.status())) {
+    result = impl_->SearchIn(*impl_->Current(), request);
+  }
+  return result;
+}
+
+Result<SearchResult> KnowledgeBase::Impl::SearchIn(const Searcher& searcher, const SearchRequest& request) const {
+  const Analyzer& analyzer = searcher.analyzer();
 
   NormalizedText norm = analyzer.Normalize(request.query);
   Locale detected = norm.had_han ? (norm.had_traditional ? Locale::kZhHant : Locale::kZhHans) : Locale::kEn;
@@ -140,16 +172,16 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
   if (tokens.empty()) {
     return Status::InvalidArgument("the query has no words to search for");
   }
-  SearchOptions options;
-  options.locales = IsChinese(result.locale) ? std::vector<Locale>{Locale::kZhHans, Locale::kZhHant}
-                                             : std::vector<Locale>{Locale::kEn};
-  options.include_internal = request.audience == Audience::kInternal;
-  options.limit = std::max(request.limit, 3);  // margins need the runners-up
-  options.ranking = impl_->options.ranking;
-  std::vector<QueryTerm> terms = QueryTermsOf(tokens, options.ranking);
-  const QueryRules& rules = searcher->rules();
-  rules.ExpandSynonyms(norm.text, options.ranking, options.ranking.synonym_weight, &terms);
-  auto candidates = searcher->Search(terms, options, tokens);
+  SearchOptions search;
+  search.locales = IsChinese(result.locale) ? std::vector<Locale>{Locale::kZhHans, Locale::kZhHant}
+                                            : std::vector<Locale>{Locale::kEn};
+  search.include_internal = request.audience == Audience::kInternal;
+  search.limit = std::max(request.limit, 3);  // margins need the runners-up
+  search.ranking = options.ranking;
+  std::vector<QueryTerm> terms = QueryTermsOf(tokens, search.ranking);
+  const QueryRules& rules = searcher.rules();
+  rules.ExpandSynonyms(norm.text, search.ranking, search.ranking.synonym_weight, &terms);
+  auto candidates = searcher.Search(terms, search, tokens);
   if (!candidates.ok()) return candidates.status();
   std::vector<Locale> display = LocalesToTry(result.locale);
 
@@ -177,7 +209,7 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
     hit.category = e.category;
     hit.escalate = e.escalate;
     hit.converted = e.locale != result.locale;
-    if (request.snippets) hit.snippet = HighlightSnippet(*searcher->PreparedBody(e), term_set);
+    if (request.snippets) hit.snippet = HighlightSnippet(*searcher.PreparedBody(e), term_set);
     if (hit.converted && result.locale == Locale::kZhHant) {
       hit.title = analyzer.normalizer().ToTraditional(hit.title);
       if (!hit.snippet.empty()) hit.snippet = analyzer.normalizer().ToTraditional(hit.snippet);
@@ -190,7 +222,7 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
 
   // A pinned question answers with its entry first, for sure; the search fills the rest.
   if (auto pinned = rules.PinnedEntry(QueryRules::PinKey(tokens))) {
-    auto entry = impl_->Find(*searcher, *pinned, display, request.audience);
+    auto entry = Find(searcher, *pinned, display, request.audience);
     if (!entry.ok()) return entry.status();
     if (*entry) {
       SearchHit hit = make_hit(**entry);
@@ -201,14 +233,14 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
     }
   }
   // The classifier-aware confidence only where the searched language group has a classifier.
-  const ConfidenceModel& model = searcher->HasClassifier(options.locales.front())
-                                     ? impl_->options.policy.model_with_classifier
-                                     : impl_->options.policy.model;
+  const ConfidenceModel& model = searcher.HasClassifier(search.locales.front())
+                                     ? options.policy.model_with_classifier
+                                     : options.policy.model;
   size_t words = std::count_if(tokens.begin(), tokens.end(),
                                [](const Token& t) { return t.kind != TokenKind::kHanBigram; });
   for (size_t i = 0; i < candidates->size() && static_cast<int>(result.hits.size()) < request.limit; ++i) {
     const Candidate& c = (*candidates)[i];
-    auto entry = impl_->Find(*searcher, c.id, display, request.audience);
+    auto entry = Find(searcher, c.id, display, request.audience);
     if (!entry.ok()) return entry.status();
     if (!*entry) continue;
     SearchHit hit = make_hit(**entry);
@@ -228,9 +260,17 @@ Result<SearchResult> KnowledgeBase::Search(const SearchRequest& request) const {
 Result<EntryDetail> KnowledgeBase::GetEntry(std::string_view id, std::optional<Locale> locale,
                                             Audience audience) const {
   impl_->MaybeReload();
-  std::shared_ptr<const Searcher> searcher = impl_->Current();
+  auto detail = impl_->GetEntryIn(*impl_->Current(), id, locale, audience);
+  if (!detail.ok() && impl_->SwitchedAfterFailure(detail.status())) {
+    detail = impl_->GetEntryIn(*impl_->Current(), id, locale, audience);
+  }
+  return detail;
+}
+
+Result<EntryDetail> KnowledgeBase::Impl::GetEntryIn(const Searcher& searcher, std::string_view id,
+                                                    std::optional<Locale> locale, Audience audience) const {
   std::vector<Locale> locales = LocalesToTry(locale);
-  auto entry = impl_->Find(*searcher, std::string(id), locales, audience);
+  auto entry = Find(searcher, std::string(id), locales, audience);
   if (!entry.ok()) return entry.status();
   if (!*entry) return Status::NotFound("no entry '" + std::string(id) + "'");
   EntryDetail detail;
@@ -239,13 +279,13 @@ Result<EntryDetail> KnowledgeBase::GetEntry(std::string_view id, std::optional<L
   if (audience == Audience::kPublic) detail.entry.internal_note.clear();
   std::vector<Locale> related_locales = LocalesToTry(detail.entry.locale);
   for (const std::string& rid : detail.entry.related) {
-    auto related = impl_->Find(*searcher, rid, related_locales, audience);
+    auto related = Find(searcher, rid, related_locales, audience);
     if (!related.ok()) return related.status();
     if (*related) detail.related.push_back({rid, (*related)->title});
   }
   if (detail.converted) {
     // Shown in the reader's script: a Taiwan customer reads 軟體, not 软件.
-    const Normalizer& normalizer = searcher->analyzer().normalizer();
+    const Normalizer& normalizer = searcher.analyzer().normalizer();
     auto convert = [&](std::string& text) {
       text = *locale == Locale::kZhHant ? normalizer.ToTraditional(text)
                                         : normalizer.ToSimplified(text);

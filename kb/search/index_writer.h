@@ -1,9 +1,11 @@
 // Index generations: entries -> a new Xapian database in DIR/gen-N/, switched live by renaming the
 // DIR/current symlink (readers see the old or the new generation, never a half-built one).
-// Unchanged entries (same content hash and analysis) are copied from the previous generation, not
-// re-analysed; so are the classifiers of a language group whose phrasings did not change. Entries
-// are analysed on a pool of threads and written by one, in entry order. One build at a time per DIR
-// (flock).
+// Unchanged entries (same content hash and analysis) are kept from the previous generation, not
+// re-analysed; so are the classifiers of a language group whose phrasings did not change. An update
+// shares the previous generation's files (hard links; Xapian writes the new revision beside the old
+// one), so it costs what changed, not the index's size; the current generation and the one before
+// it stay readable, older ones are removed when an update starts. Entries are analysed on a pool of
+// threads and written by one, in entry order. One build at a time per DIR (flock).
 #pragma once
 
 #include <cstdint>
@@ -24,7 +26,8 @@ struct IndexBuildOptions {
   std::string index_dir;
   // The editors' configuration files; they travel with the generation. Default: none.
   ContentConfig analysis;
-  // Generations kept on disk, the new one included. Default: 2.
+  // Generations kept on disk, the new one included; an update keeps at most 2 (the one it shares
+  // files with and itself). Default: 2.
   int keep_generations = 2;
   // Reuse unchanged entries from the current generation. Default: true.
   bool incremental = true;

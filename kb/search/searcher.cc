@@ -1,6 +1,8 @@
 // Searching one generation with Xapian: filters, collapse by entry, coverage features.
 #include "kb/search/searcher.h"
 
+#include <sys/stat.h>
+
 #include <xapian.h>
 
 #include <algorithm>
@@ -221,55 +223,73 @@ std::vector<std::string> IdsByOrdinal(const Xapian::Database& db) {
 // this index: entry ordinal and audience.
 class Searcher::Models {
  public:
+  // Which file a model was read from: an update hard-links an unchanged classifier file
+  // (index_writer.cc), so the next generation's searcher can take the model already in memory.
+  struct FileId {
+    uintmax_t device = 0, inode = 0, size = 0;
+    int64_t mtime_ns = 0;
+    bool operator==(const FileId&) const = default;
+  };
   struct Group {
-    IntentClassifier model;
+    std::shared_ptr<const IntentClassifier> model;
+    FileId file;
     std::unordered_map<Xapian::docid, int32_t> class_of_ordinal;
     ClassSet public_classes;  // classes with some public entry
     ClassSet all_classes;
   };
 
-  // Loads whichever classifier files `gen_dir` has; a damaged one is logged and left out.
-  static std::unique_ptr<Models> Load(const std::string& gen_dir, Xapian::Database& db) {
+  // Loads whichever classifier files `gen_dir` has; a damaged one is logged and left out. `ids` and
+  // `internal` are the generation's (IdsByOrdinal, InternalBlocks): with the docids they say what
+  // each entry document is without reading it (reading 100k of them took seconds).
+  // A model of `previous` (the generation served so far; may be null) read from the same file is
+  // shared, not read again: the classes' entries are looked up afresh either way.
+  static std::unique_ptr<Models> Load(const std::string& gen_dir, const Xapian::Database& db,
+                                      const std::vector<std::string>& ids, const std::vector<bool>& internal,
+                                      const Models* previous) {
     auto models = std::make_unique<Models>();
     for (int g = 0; g < 2; ++g) {
       std::filesystem::path file =
           std::filesystem::path(gen_dir) / (g == 0 ? kEnglishClassifierFile : kChineseClassifierFile);
-      if (!std::filesystem::exists(file)) continue;
-      auto model = IntentClassifier::Load(file.string());
-      if (!model.ok()) {
-        KEFU_LOG(kWarn, "search") << "ranking without classifier: " << model.status().ToString();
-        continue;
-      }
+      struct stat st {};
+      if (stat(file.c_str(), &st) != 0) continue;
       auto group = std::make_unique<Group>();
-      group->model = std::move(model).value();
-      group->all_classes = ClassSet::All(group->model.labels().size());
+      group->file = {st.st_dev, st.st_ino, static_cast<uintmax_t>(st.st_size),
+                     static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+      const Group* before = previous != nullptr ? previous->group(g) : nullptr;
+      if (before != nullptr && before->file == group->file) {
+        group->model = before->model;
+      } else {
+        auto model = IntentClassifier::Load(file.string());
+        if (!model.ok()) {
+          KEFU_LOG(kWarn, "search") << "ranking without classifier: " << model.status().ToString();
+          continue;
+        }
+        group->model = std::make_shared<const IntentClassifier>(std::move(model).value());
+      }
+      group->all_classes = ClassSet::All(group->model->labels().size());
       models->groups_[g] = std::move(group);
     }
     std::unordered_map<std::string, int32_t> label_index[2];
     for (int g = 0; g < 2; ++g) {
       if (!models->groups_[g]) continue;
-      const auto& labels = models->groups_[g]->model.labels();
+      const auto& labels = models->groups_[g]->model->labels();
       for (size_t c = 0; c < labels.size(); ++c) label_index[g][labels[c]] = static_cast<int32_t>(c);
     }
     std::vector<bool> is_public[2];  // per class: some entry of the class is public
     for (int g = 0; g < 2; ++g) {
-      if (models->groups_[g]) is_public[g].assign(models->groups_[g]->model.labels().size(), false);
+      if (models->groups_[g]) is_public[g].assign(models->groups_[g]->model->labels().size(), false);
     }
     std::string kind(schema::kKindEntry);
-    std::string pub = schema::Term(schema::kAudiencePrefix, AudienceName(Audience::kPublic));
     for (auto it = db.postlist_begin(kind); it != db.postlist_end(kind); ++it) {
-      Xapian::Document doc = db.get_document(*it);
-      auto locale = ParseLocale(doc.get_value(schema::kSlotLocale));
-      if (!locale) continue;
-      int g = GroupOf(*locale);
-      if (!models->groups_[g]) continue;
-      auto c = label_index[g].find(doc.get_value(schema::kSlotId));
+      int g = GroupOf(schema::LocaleOf(*it));
+      Xapian::docid ordinal = schema::IdOrdinalOf(*it);
+      if (!models->groups_[g] || ordinal >= ids.size()) continue;
+      auto c = label_index[g].find(ids[ordinal]);
       if (c == label_index[g].end()) continue;
       Group& group = *models->groups_[g];
-      group.class_of_ordinal[schema::IdOrdinalOf(*it)] = c->second;
-      auto t = doc.termlist_begin();
-      t.skip_to(pub);
-      if (t != doc.termlist_end() && *t == pub) is_public[g][static_cast<size_t>(c->second)] = true;
+      group.class_of_ordinal[ordinal] = c->second;
+      size_t block = *it / schema::kDocsPerLocale;
+      if (block >= internal.size() || !internal[block]) is_public[g][static_cast<size_t>(c->second)] = true;
     }
     for (int g = 0; g < 2; ++g) {
       if (models->groups_[g]) models->groups_[g]->public_classes = ClassSet(std::move(is_public[g]));
@@ -329,7 +349,7 @@ std::optional<std::string> Searcher::StoredSpans(const std::string& key) const {
 }
 Searcher::~Searcher() = default;
 
-Result<std::unique_ptr<Searcher>> Searcher::Open(const std::string& gen_dir) {
+Result<std::unique_ptr<Searcher>> Searcher::Open(const std::string& gen_dir, const Searcher* previous) {
   ContentConfig config = ReadAnalysisConfig(gen_dir);
   auto analyzer = Analyzer::Create(AnalyzerOptionsFor(config));
   if (!analyzer.ok()) return analyzer.status();
@@ -338,9 +358,10 @@ Result<std::unique_ptr<Searcher>> Searcher::Open(const std::string& gen_dir) {
     auto pool = std::make_unique<Pool>(db_path);
     auto db = pool->Acquire();
     int64_t entries = db->get_termfreq(std::string(schema::kKindEntry));
-    std::unique_ptr<Models> models = Models::Load(gen_dir, *db);
     std::vector<std::string> ids = IdsByOrdinal(*db);
     std::vector<bool> internal = InternalBlocks(*db);
+    std::unique_ptr<Models> models =
+        Models::Load(gen_dir, *db, ids, internal, previous != nullptr ? previous->models_.get() : nullptr);
     pool->Release(std::move(db));
     QueryRules rules = QueryRules::Parse(config, **analyzer);
     return std::unique_ptr<Searcher>(
@@ -418,7 +439,7 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
     for (int g = 0; g < 2; ++g) {
       const Models::Group* group = models_->group(g);
       if (!wanted[g] || group == nullptr || tokens.empty()) continue;
-      Prediction p = group->model.Predict(group->model.FeaturesOf(tokens),
+      Prediction p = group->model->Predict(group->model->FeaturesOf(tokens),
                                           options.include_internal ? group->all_classes : group->public_classes);
       for (Xapian::docid ordinal : order) {
         if (Models::GroupOf(schema::LocaleOf(*by_id[ordinal].best)) != g) continue;

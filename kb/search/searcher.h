@@ -44,8 +44,10 @@ struct Candidate {
 
 class Searcher {
  public:
-  // Opens `gen_dir` (a gen-N directory), its analysis configuration included.
-  static Result<std::unique_ptr<Searcher>> Open(const std::string& gen_dir);
+  // Opens `gen_dir` (a gen-N directory), its analysis configuration included. `previous`, the
+  // searcher of the generation served until now, lends what the two share (classifier models read
+  // from the same file); it may be destroyed afterwards.
+  static Result<std::unique_ptr<Searcher>> Open(const std::string& gen_dir, const Searcher* previous = nullptr);
   ~Searcher();
 
   // Ranks by `terms`; the question's `tokens` feed the classifier (none: lexical ranking only).

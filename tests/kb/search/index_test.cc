@@ -1,6 +1,7 @@
 // Index generations and search over the real content/ through the KnowledgeBase facade.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -384,13 +385,9 @@ TEST(Generations, IncrementalBuildsUpdateRemoveAndAddEntries) {
   EXPECT_EQ(ids_for("delta"), (std::vector<std::string>{"0", "c"}));
 }
 
-// Every document of the current generation as text (docid, data, values, terms with wdf and
-// positions), and its classifier files' bytes.
-std::string DumpCurrentGeneration(const TempDir& dir) {
-  auto gen = ReadCurrentGeneration(dir.path());
-  EXPECT_TRUE(gen.ok());
-  if (!gen.ok()) return "";
-  fs::path gen_dir = fs::path(dir.path()) / *gen;
+// Every document of a generation as text (docid, data, values, terms with wdf and positions),
+// and its classifier files' bytes.
+std::string DumpGeneration(const fs::path& gen_dir) {
   std::ostringstream out;
   Xapian::Database db((gen_dir / kGenerationDb).string());
   for (auto d = db.postlist_begin(""); d != db.postlist_end(""); ++d) {
@@ -405,10 +402,15 @@ std::string DumpCurrentGeneration(const TempDir& dir) {
   }
   for (const char* file : {kEnglishClassifierFile, kChineseClassifierFile}) {
     std::ifstream in(gen_dir / file, std::ios::binary);
-    EXPECT_TRUE(in) << file;
-    out << file << "\n" << std::string(std::istreambuf_iterator<char>(in), {});
+    out << file << (in ? "\n" + std::string(std::istreambuf_iterator<char>(in), {}) : " absent\n");
   }
   return out.str();
+}
+
+std::string DumpCurrentGeneration(const TempDir& dir) {
+  auto gen = ReadCurrentGeneration(dir.path());
+  EXPECT_TRUE(gen.ok());
+  return gen.ok() ? DumpGeneration(fs::path(dir.path()) / *gen) : "";
 }
 
 TEST(Generations, AnyNumberOfAnalysisWorkersBuildsTheSameIndexAndClassifiers) {
@@ -442,6 +444,56 @@ TEST(Generations, AnyNumberOfAnalysisWorkersBuildsTheSameIndexAndClassifiers) {
     EXPECT_GT(dump[0].size(), 100'000u);
     EXPECT_TRUE(dump[0] == dump[1]) << "the index differs with 1 and 3 workers";
   }
+}
+
+// Updates share the previous generation's tables instead of copying them (index_writer.h): the
+// previous generation must stay whole through the update and the one after it, and a server left
+// on an older one must move to the current one rather than fail.
+TEST(Generations, UpdatesShareTablesAndKeepThePreviousGenerationWhole) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  std::vector<Entry> entries = LoadRealContent();
+  for (int i = 0; i < 400; ++i) {
+    entries.push_back(MakeEntry("bulk-" + std::to_string(i), "bulk question number " + std::to_string(i)));
+    entries.back().body = "first wording of answer " + std::to_string(i);
+  }
+  ASSERT_TRUE(BuildIndex(entries, options).ok());
+  KnowledgeBaseOptions lagging = OptionsFor(dir);
+  lagging.reload_check_ms = 3'600'000;  // never looks for new generations by itself
+  auto server = KnowledgeBase::Open(lagging);
+  ASSERT_TRUE(server.ok());
+  const std::string gen1 = DumpGeneration(dir.Path("gen-1"));
+
+  // Every bulk body rewritten: the update writes far more blocks than the tables' free ones.
+  auto rewrite = [&](const std::string& wording) {
+    for (size_t i = entries.size() - 400; i < entries.size(); ++i) {
+      entries[i].body = wording + " wording of answer " + std::to_string(i);
+    }
+    auto stats = BuildIndex(entries, options);
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    EXPECT_EQ(stats->analysed, 400);
+  };
+  rewrite("second");
+  struct stat a {}, b {};
+  ASSERT_EQ(stat(dir.Path("gen-1/xapian/postlist.glass").c_str(), &a), 0);
+  ASSERT_EQ(stat(dir.Path("gen-2/xapian/postlist.glass").c_str(), &b), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino) << "the update copied the tables";
+  EXPECT_TRUE(DumpGeneration(dir.Path("gen-1")) == gen1) << "the update changed the previous generation";
+  const std::string gen2 = DumpGeneration(dir.Path("gen-2"));
+
+  rewrite("third");
+  EXPECT_FALSE(fs::exists(dir.Path("gen-1")));
+  EXPECT_TRUE(DumpGeneration(dir.Path("gen-2")) == gen2) << "the next update changed the previous generation";
+
+  // The server still reads gen-1, whose blocks the third build was free to reuse.
+  SearchRequest request;
+  request.query = "third wording of answer";
+  auto r = (*server)->Search(request);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_FALSE(r->hits.empty());
+  EXPECT_EQ(r->hits[0].id.rfind("bulk-", 0), 0u);
+  EXPECT_EQ((*server)->generation(), "gen-3");
 }
 
 TEST(Generations, AServingKnowledgeBaseFollowsNewGenerations) {
@@ -626,6 +678,10 @@ TEST(ClassifierReuse, EditsOutsideThePhrasingsCopyTheClassifiersAFullBuildWouldT
   auto first = BuildIndex(entries, options);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(first->classifiers_reused, 0);
+  KnowledgeBaseOptions following = OptionsFor(dir);
+  following.reload_check_ms = 0;
+  auto served = KnowledgeBase::Open(following);  // takes the reused models over from gen-1
+  ASSERT_TRUE(served.ok());
   entries[0].body += " edited";
   entries[0].tags = {"account"};
   entries[0].category = "login";
@@ -648,6 +704,19 @@ TEST(ClassifierReuse, EditsOutsideThePhrasingsCopyTheClassifiersAFullBuildWouldT
   auto r = (*kb)->Search(request);
   ASSERT_TRUE(r.ok());
   for (const SearchHit& hit : r->hits) EXPECT_NE(hit.id, "en-1");  // now internal
+  for (const char* query : {"how do I track my parcel", "查询物流", "reset my password"}) {
+    request.query = query;
+    auto fresh = (*kb)->Search(request);
+    auto followed = (*served)->Search(request);
+    ASSERT_TRUE(fresh.ok() && followed.ok()) << query;
+    EXPECT_EQ((*served)->generation(), "gen-2");
+    ASSERT_EQ(fresh->hits.size(), followed->hits.size()) << query;
+    for (size_t i = 0; i < fresh->hits.size(); ++i) {
+      EXPECT_EQ(fresh->hits[i].id, followed->hits[i].id) << query;
+      EXPECT_DOUBLE_EQ(fresh->hits[i].score, followed->hits[i].score) << query;
+      EXPECT_DOUBLE_EQ(fresh->hits[i].confidence, followed->hits[i].confidence) << query;
+    }
+  }
 }
 
 TEST(ClassifierReuse, ATitleEditRetrainsItsGroupOnlyAndTheModelKnowsTheNewTitle) {
