@@ -486,7 +486,7 @@ void ParseUnits(std::vector<ParseUnit>* units, LoadResult* result, std::vector<P
 
 // Checks across files, then sorts by (id, locale).
 void Finish(std::vector<Parsed> parsed, Collector* out, LoadResult* result) {
-  std::map<std::pair<std::string, Locale>, const Parsed*> seen;
+  std::map<std::pair<std::string, Locale>, Parsed*> seen;
   std::set<std::string> ids;
   for (const Parsed& p : parsed) ids.insert(p.entry.id);
   for (Parsed& p : parsed) {
@@ -506,7 +506,8 @@ void Finish(std::vector<Parsed> parsed, Collector* out, LoadResult* result) {
       }
     }
   }
-  for (auto& [key, p] : seen) result->entries.push_back(p->entry);
+  result->entries.reserve(result->entries.size() + seen.size());
+  for (auto& [key, p] : seen) result->entries.push_back(std::move(p->entry));
 }
 
 }  // namespace
