@@ -37,6 +37,11 @@ namespace fs = std::filesystem;
 // documents waiting to be written take a few MB.
 constexpr size_t kAnalysisWindow = 64;
 
+// A full build commits every this many documents instead of at Xapian's default 10,000
+// (XAPIAN_FLUSH_THRESHOLD): its buffered postings grow slower to insert into than they are to
+// flush. 10k entries: 50-57 s of CPU at 10,000, 47-50 s at 2,000, and 60 MB less memory.
+constexpr size_t kFullBuildCommitDocs = 2000;
+
 class DirLock {
  public:
   ~DirLock() {
@@ -482,6 +487,11 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
     }
     Xapian::WritableDatabase db((tmp / kGenerationDb).string(),
                                 previous_db ? Xapian::DB_OPEN : Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS);
+    // An update must commit exactly one revision: a second one may reuse the blocks of the
+    // generation it shares tables with (ShareDatabase), and Xapian commits by itself every
+    // XAPIAN_FLUSH_THRESHOLD documents outside a transaction.
+    if (previous_db) db.begin_transaction();
+    size_t uncommitted_docs = 0;
     // A fresh build numbers ids in order; an update keeps the numbers ids already have and gives new
     // ids the next ones.
     std::map<std::string, Xapian::docid> ordinal_by_id = previous.ordinal_by_id;
@@ -519,6 +529,11 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       } else {
         if (previous.hash_by_key.count(key) != 0) DeleteEntry(key, &db);
         for (auto& [docid, doc] : analysed.docs) db.replace_document(docid, doc);
+        uncommitted_docs += analysed.docs.size();
+        if (!previous_db && uncommitted_docs >= kFullBuildCommitDocs) {
+          db.commit();
+          uncommitted_docs = 0;
+        }
         ++stats.analysed;
       }
       const int group = GroupOf(e.locale);
@@ -553,7 +568,11 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       }
     }
     try {
-      db.commit();
+      if (previous_db) {
+        db.commit_transaction();
+      } else {
+        db.commit();
+      }
       db.close();
     } catch (...) {
       for (std::thread& t : trainers) t.join();
