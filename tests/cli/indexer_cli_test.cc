@@ -1,6 +1,10 @@
 // The real kefu-indexer and kefu-eval binaries on good and broken content: output, exit codes, and an
 // index that a failed build leaves as it was.
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
+#include <xapian.h>
 
 #include <array>
 #include <cstdio>
@@ -91,6 +95,83 @@ TEST(IndexerCli, BuildIndexesAndABrokenBuildKeepsTheCurrentGeneration) {
   EXPECT_NE(broken.out.find("nothing was indexed"), std::string::npos) << broken.out;
   EXPECT_EQ(*ReadCurrentGeneration(index.path()), "gen-1");
   EXPECT_FALSE(std::filesystem::exists(index.Path("gen-2")));
+}
+
+// Every document's data and terms: enough to tell whether a generation changed.
+std::string DumpDatabase(const std::string& db_path) {
+  std::ostringstream out;
+  Xapian::Database db(db_path);
+  for (auto d = db.postlist_begin(""); d != db.postlist_end(""); ++d) {
+    Xapian::Document doc = db.get_document(*d);
+    out << *d << " " << doc.get_data() << "\n";
+    for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) out << " " << *t << ":" << t.get_wdf();
+    out << "\n";
+  }
+  return out.str();
+}
+
+void WriteBulkEntries(const TempDir& dir, const std::string& wording) {
+  std::ostringstream jsonl;
+  for (int i = 0; i < 1500; ++i) {
+    jsonl << "{\"id\": \"bulk-" << i << "\", \"lang\": \"en\", \"question\": \"bulk question " << i
+          << "\", \"answer\": \"" << wording << " wording of answer " << i << "\"}\n";
+  }
+  dir.Write("en/bulk.jsonl", jsonl.str());
+}
+
+// An update shares the served generation's files (index_writer.h) and writes into them: killed while
+// it writes, it must leave the served generation exactly as it was, and the next build must succeed.
+TEST(IndexerCli, AnUpdateKilledWhileItWritesLeavesTheServedGenerationWhole) {
+  TempDir content, index;
+  WriteBulkEntries(content, "first");
+  CommandResult first = RunCommand(Indexer() + " build --content " + content.path() + " --index " + index.path());
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  const std::string served = index.Path("gen-1/xapian");
+  const std::string before = DumpDatabase(served);
+  const auto size_before = std::filesystem::file_size(served + "/postlist.glass");
+
+  WriteBulkEntries(content, "second");
+  // Small flushes spread the update's writes into the shared tables over the whole build.
+  ASSERT_EQ(setenv("XAPIAN_FLUSH_THRESHOLD", "200", 1), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int null_fd = open("/dev/null", O_WRONLY);
+    dup2(null_fd, 1);
+    dup2(null_fd, 2);
+    std::string indexer = Indexer();
+    execl(indexer.c_str(), indexer.c_str(), "build", "--content", content.path().c_str(), "--index",
+          index.path().c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  unsetenv("XAPIAN_FLUSH_THRESHOLD");
+  // Kill it once it has written a good part of its changes into the tables it shares with gen-1:
+  // they grow by about 70% over the whole update.
+  bool wrote = false;
+  for (int i = 0; i < 6000 && !wrote; ++i) {
+    std::error_code ec;
+    wrote = std::filesystem::file_size(served + "/postlist.glass", ec) > size_before * 13 / 10 && !ec;
+    if (!wrote) usleep(5'000);
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  try {
+    EXPECT_TRUE(DumpDatabase(served) == before) << "the update changed the served generation";
+  } catch (const Xapian::Error& e) {
+    ADD_FAILURE() << "the update overwrote the served generation: " << e.get_description();
+  }
+  ASSERT_TRUE(wrote) << "the update did not grow the shared tables (did it reuse the served generation's blocks?)";
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the update finished before it was killed";
+  EXPECT_EQ(*ReadCurrentGeneration(index.path()), "gen-1");
+  EXPECT_TRUE(std::filesystem::exists(index.Path("gen-2.tmp")));
+
+  CommandResult next = RunCommand(Indexer() + " build --content " + content.path() + " --index " + index.path());
+  ASSERT_EQ(next.exit_code, 0) << next.out;
+  EXPECT_EQ(*ReadCurrentGeneration(index.path()), "gen-2");
+  EXPECT_FALSE(std::filesystem::exists(index.Path("gen-2.tmp")));
+  EXPECT_TRUE(DumpDatabase(served) == before) << "the next update changed the generation before it";
+  EXPECT_NE(DumpDatabase(index.Path("gen-2/xapian")).find("second"), std::string::npos);
 }
 
 TEST(IndexerCli, ABuildThatTurnsAGoldenAnswerWrongIsRefusedUnlessForced) {
