@@ -20,6 +20,7 @@
 #include "kb/search/classifier.h"
 #include "kb/search/generation.h"
 #include "kb/search/schema.h"
+#include "kb/search/terms.h"
 
 namespace kefu {
 
@@ -312,6 +313,7 @@ Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::un
       pool_(std::move(pool)),
       bodies_(std::make_unique<Lru<PreparedText>>(kPreparedBodyBytes)),
       entries_(std::make_unique<Lru<std::optional<Entry>>>(kEntryBytes)),
+      results_(std::make_unique<Lru<std::vector<Candidate>>>(kResultBytes)),
       term_frequencies_(std::make_unique<TermFrequencies>()),
       models_(std::move(models)),
       ids_(std::move(ids)),
@@ -382,10 +384,68 @@ std::vector<QueryTerm> Searcher::BodyTermsMarked(Xapian::Database& db, std::vect
   return terms;
 }
 
+namespace {
+
+void AppendNumber(double v, std::string* key) { key->append(reinterpret_cast<const char*>(&v), sizeof v); }
+
+// Everything Searcher::Search reads besides the generation, as bytes.
+std::string SearchKey(const std::vector<QueryTerm>& terms, const SearchOptions& options,
+                      const std::vector<Token>& tokens) {
+  std::string key;
+  for (const QueryTerm& t : terms) {
+    key += t.term;
+    key += '\0';
+    key += static_cast<char>(t.kind);
+    key += t.pair ? 'p' : '-';
+    AppendNumber(t.weight, &key);
+  }
+  key += '\1';
+  // The classifier reads the tokens' text (character n-grams of unstemmed words) and where they
+  // overlap; where the question starts does not matter.
+  const uint32_t base = tokens.empty() ? 0 : tokens.front().begin;
+  for (const Token& t : tokens) {
+    key += t.text;
+    key += '\0';
+    key += static_cast<char>(t.kind);
+    for (uint32_t v : {t.begin - base, t.end - base, t.position}) key.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  key += '\1';
+  for (Locale l : options.locales) key += static_cast<char>(l);
+  key += options.include_internal ? 'i' : 'p';
+  const RankingOptions& r = options.ranking;
+  for (double v : {static_cast<double>(options.limit), r.bigram_weight, r.aggregate_weight, r.body_weight, r.bm25_k1,
+                   r.bm25_b, r.pair_weight, r.body_common_share, static_cast<double>(r.body_common_min),
+                   static_cast<double>(r.pool), r.model_weight}) {
+    AppendNumber(v, &key);
+  }
+  return key;
+}
+
+size_t BytesOf(const std::vector<Candidate>& candidates) {
+  size_t bytes = sizeof candidates;
+  for (const Candidate& c : candidates) bytes += sizeof c + c.id.capacity() + c.matched_text.capacity();
+  return bytes;
+}
+
+}  // namespace
+
 Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& terms, const SearchOptions& options,
                                                 const std::vector<Token>& tokens) const {
+  if (terms.empty()) return std::vector<Candidate>();
+  std::string key = SearchKey(terms, options, tokens);
+  if (auto cached = results_->Get(key)) return *cached;
+  auto ranked = Rank(terms, options, tokens);
+  if (ranked.ok()) {
+    auto value = std::make_shared<const std::vector<Candidate>>(*ranked);
+    size_t bytes = key.size() + BytesOf(*value);
+    results_->Put(key, std::move(value), bytes);
+  }
+  return ranked;
+}
+
+Result<std::vector<Candidate>> Searcher::Rank(const std::vector<QueryTerm>& terms, const SearchOptions& options,
+                                              const std::vector<Token>& tokens) const {
   std::vector<Candidate> out;
-  if (terms.empty()) return out;
   Borrowed db(pool_.get());
   try {
     Xapian::Enquire enquire(*db);

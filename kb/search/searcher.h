@@ -50,7 +50,8 @@ class Searcher {
   static Result<std::unique_ptr<Searcher>> Open(const std::string& gen_dir, const Searcher* previous = nullptr);
   ~Searcher();
 
-  // Ranks by `terms`; the question's `tokens` feed the classifier (none: lexical ranking only).
+  // Ranks by `terms`; the question's `tokens` feed the classifier (none: lexical ranking only). The
+  // candidates of recently asked questions are kept: customers ask the same few questions all day.
   Result<std::vector<Candidate>> Search(const std::vector<QueryTerm>& terms, const SearchOptions& options,
                                         const std::vector<Token>& tokens = {}) const;
 
@@ -80,11 +81,16 @@ class Searcher {
   // MB (measured: 483 MB at 10k entries with 4,096 of each). Per generation.
   static constexpr size_t kPreparedBodyBytes = 48u << 20;
   static constexpr size_t kEntryBytes = 16u << 20;
+  // Recent questions' candidates: a few KB each. Per generation, so never stale.
+  static constexpr size_t kResultBytes = 8u << 20;
   class Models;
   class TermFrequencies;
   // The span table the index writer stored for the entry document of `key` (id|locale); nullopt
   // when it has none or cannot be read.
   std::optional<std::string> StoredSpans(const std::string& key) const;
+  // Search() without the cache.
+  Result<std::vector<Candidate>> Rank(const std::vector<QueryTerm>& terms, const SearchOptions& options,
+                                      const std::vector<Token>& tokens) const;
   // `terms` with QueryTerm::in_body cleared for the terms too common in this generation's bodies
   // (RankingOptions::body_common_share).
   std::vector<QueryTerm> BodyTermsMarked(Xapian::Database& db, std::vector<QueryTerm> terms,
@@ -96,6 +102,7 @@ class Searcher {
   std::unique_ptr<Pool> pool_;
   std::unique_ptr<Lru<PreparedText>> bodies_;
   std::unique_ptr<Lru<std::optional<Entry>>> entries_;  // absent ones too: lookups try both scripts
+  std::unique_ptr<Lru<std::vector<Candidate>>> results_;  // by SearchKey (searcher.cc)
   std::unique_ptr<TermFrequencies> term_frequencies_;
   std::unique_ptr<Models> models_;
   std::vector<std::string> ids_;  // entry id by id ordinal (schema.h); "" where none

@@ -33,6 +33,8 @@ std::vector<Entry> LoadRealContent() {
   return r.entries;
 }
 
+std::vector<std::string> Ids(const SearchResult& r);
+
 class IndexTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -114,6 +116,36 @@ TEST_F(IndexTest, PublicSearchNeverReturnsInternalEntries) {
   SearchResult agent = Search("escalation tiers", Locale::kEn, Audience::kInternal);
   ASSERT_FALSE(agent.hits.empty());
   EXPECT_EQ(agent.hits[0].id, "internal-escalation-tiers");
+}
+
+// Searches keep the candidates of recent questions (Searcher::Search): a question asked again must
+// not get the answer of one that differs in anything the ranking reads.
+TEST_F(IndexTest, RepeatedQuestionsGetTheirOwnAnswers) {
+  KnowledgeBaseOptions options;
+  options.index_dir = dir_->path();
+  auto asked = KnowledgeBase::Open(options);  // asked the questions before, in other ways
+  auto fresh = KnowledgeBase::Open(options);
+  ASSERT_TRUE(asked.ok() && fresh.ok());
+  auto search = [](KnowledgeBase& kb, const std::string& q, Audience audience, int limit) {
+    SearchRequest request;
+    request.query = q;
+    request.locale = Locale::kEn;
+    request.audience = audience;
+    request.limit = limit;
+    auto r = kb.Search(request);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? Ids(*r) : std::vector<std::string>{};
+  };
+  std::vector<std::string> agent = search(**asked, "refund exceptions", Audience::kInternal, 3);
+  ASSERT_FALSE(agent.empty());
+  EXPECT_EQ(agent[0], "internal-refund-exceptions");
+  std::vector<std::string> customer = search(**asked, "refund exceptions", Audience::kPublic, 3);
+  EXPECT_EQ(customer.size(), 3u);
+  EXPECT_EQ(customer, search(**fresh, "refund exceptions", Audience::kPublic, 3));
+  EXPECT_EQ(search(**asked, "return shipping", Audience::kPublic, 1).size(), 1u);
+  std::vector<std::string> five = search(**asked, "return shipping", Audience::kPublic, 5);
+  EXPECT_EQ(five.size(), 5u);
+  EXPECT_EQ(five, search(**fresh, "return shipping", Audience::kPublic, 5));
 }
 
 TEST_F(IndexTest, EntriesHideDraftsInternalEntriesAndNotes) {
@@ -720,6 +752,33 @@ TEST(ClassifierReuse, EditsOutsideThePhrasingsCopyTheClassifiersAFullBuildWouldT
       EXPECT_DOUBLE_EQ(fresh->hits[i].score, followed->hits[i].score) << query;
       EXPECT_DOUBLE_EQ(fresh->hits[i].confidence, followed->hits[i].confidence) << query;
     }
+  }
+}
+
+// Words with one stem but other letters have the same terms and other classifier features
+// (character n-grams): a cached answer for one must not serve the other.
+TEST(ClassifierReuse, QuestionsWithTheSameTermsButOtherWordsAreRankedEachOnItsOwn) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  options.classifier.min_phrasings = 0;
+  ASSERT_TRUE(BuildIndex(PhrasedEntries(), options).ok());
+  auto asked = KnowledgeBase::Open(OptionsFor(dir));
+  auto fresh = KnowledgeBase::Open(OptionsFor(dir));
+  ASSERT_TRUE(asked.ok() && fresh.ok());
+  SearchRequest request;
+  request.query = "tracking my parcels";
+  ASSERT_TRUE((*asked)->Search(request).ok());
+  request.query = "track my parcel";
+  auto again = (*asked)->Search(request);
+  auto first = (*fresh)->Search(request);
+  ASSERT_TRUE(again.ok() && first.ok());
+  ASSERT_FALSE(first->hits.empty());
+  ASSERT_EQ(again->hits.size(), first->hits.size());
+  for (size_t i = 0; i < first->hits.size(); ++i) {
+    EXPECT_EQ(again->hits[i].id, first->hits[i].id);
+    EXPECT_DOUBLE_EQ(again->hits[i].score, first->hits[i].score);
+    EXPECT_DOUBLE_EQ(again->hits[i].confidence, first->hits[i].confidence);
   }
 }
 
