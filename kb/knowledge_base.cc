@@ -43,6 +43,9 @@ struct KnowledgeBase::Impl {
   std::shared_ptr<const Searcher> searcher;  // guarded by mu
   std::string generation;                    // guarded by mu
   std::atomic<int64_t> last_check_ms{0};
+  // Cache counts of the searchers served before the current one.
+  std::atomic<uint64_t> retired_lookups{0};
+  std::atomic<uint64_t> retired_hits{0};
 
   std::shared_ptr<const Searcher> Current() const {
     std::lock_guard<std::mutex> lock(mu);
@@ -108,6 +111,8 @@ Status KnowledgeBase::Impl::Reload() {
   std::shared_ptr<const Searcher> fresh = std::move(opened).value();
   {
     std::lock_guard<std::mutex> lock(mu);
+    retired_lookups += searcher->cache_lookups();
+    retired_hits += searcher->cache_hits();
     searcher = fresh;
     generation = *gen;
   }
@@ -306,6 +311,12 @@ std::string KnowledgeBase::QuestionKey(std::string_view question) const {
 std::string KnowledgeBase::generation() const { return impl_->GenerationName(); }
 
 int64_t KnowledgeBase::entry_count() const { return impl_->Current()->entry_count(); }
+
+KnowledgeBase::CacheCounts KnowledgeBase::search_cache() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);  // a switch moves the counts to the retired ones
+  return {impl_->retired_lookups + impl_->searcher->cache_lookups(),
+          impl_->retired_hits + impl_->searcher->cache_hits()};
+}
 
 const AnswerPolicy& KnowledgeBase::policy() const { return impl_->options.policy; }
 

@@ -116,6 +116,13 @@ class KnowledgeBase {
   std::string generation() const;
   // Number of published entries (all locales, both audiences) in the served generation.
   int64_t entry_count() const;
+  // Searches since Open, and how many of them were answered from the recent questions' cache
+  // (Searcher::Search); both only grow, across generations.
+  struct CacheCounts {
+    uint64_t lookups = 0;
+    uint64_t hits = 0;
+  };
+  CacheCounts search_cache() const;
   const AnswerPolicy& policy() const;
 
  private:

@@ -112,7 +112,8 @@ void HandleMetrics(const KnowledgeBase& kb, const Metrics& metrics, Store* store
     }
   }
   res.status = 200;
-  res.set_content(metrics.Render(kb.generation(), kb.entry_count(), handoffs_open),
+  KnowledgeBase::CacheCounts cache = kb.search_cache();
+  res.set_content(metrics.Render(kb.generation(), kb.entry_count(), handoffs_open, {cache.lookups, cache.hits}),
                   "text/plain; version=0.0.4; charset=utf-8");
 }
 

@@ -23,6 +23,12 @@ inline constexpr double kLatencyBucketsSeconds[] = {0.001, 0.0025, 0.005, 0.01, 
 // second, a large one in minutes.
 inline constexpr double kReindexBucketsSeconds[] = {0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600};
 
+// Searches and the repeats among them answered from the knowledge base's cache.
+struct SearchCacheCounts {
+  uint64_t lookups = 0;
+  uint64_t hits = 0;
+};
+
 class Metrics {
  public:
   // Counts one request on `route` (a route pattern, never a raw path: labels must stay few) that
@@ -36,10 +42,11 @@ class Metrics {
   // kefu_http_requests_total{route,status}, kefu_http_request_duration_seconds{route},
   // kefu_chat_replies_total{type,reason}, kefu_reindex_jobs_total{outcome},
   // kefu_reindex_duration_seconds, kefu_index_entries and kefu_index_generation_info{generation}
-  // for the index being served, and kefu_handoffs_open unless `handoffs_open` is nullopt (no
-  // database).
+  // for the index being served, kefu_search_cache_lookups_total and kefu_search_cache_hits_total,
+  // and kefu_handoffs_open unless `handoffs_open` is nullopt (no database).
   std::string Render(std::string_view generation, int64_t entries,
-                     std::optional<int64_t> handoffs_open = std::nullopt) const;
+                     std::optional<int64_t> handoffs_open = std::nullopt,
+                     SearchCacheCounts cache = {}) const;
 
  private:
   struct Histogram {

@@ -433,7 +433,11 @@ Result<std::vector<Candidate>> Searcher::Search(const std::vector<QueryTerm>& te
                                                 const std::vector<Token>& tokens) const {
   if (terms.empty()) return std::vector<Candidate>();
   std::string key = SearchKey(terms, options, tokens);
-  if (auto cached = results_->Get(key)) return *cached;
+  ++cache_lookups_;
+  if (auto cached = results_->Get(key)) {
+    ++cache_hits_;
+    return *cached;
+  }
   auto ranked = Rank(terms, options, tokens);
   if (ranked.ok()) {
     auto value = std::make_shared<const std::vector<Candidate>>(*ranked);

@@ -3,6 +3,7 @@
 // are pooled (one per concurrent caller); Xapian errors become Status here and go no further.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,9 @@ class Searcher {
   const Analyzer& analyzer() const { return *analyzer_; }
   const QueryRules& rules() const { return rules_; }
   int64_t entry_count() const { return entry_count_; }
+  // Search() calls, and those answered from the recent questions' cache.
+  uint64_t cache_lookups() const { return cache_lookups_; }
+  uint64_t cache_hits() const { return cache_hits_; }
   // Whether this generation has a classifier for `locale`'s language group (index_writer.h: trained
   // only when the group's entries have enough phrasings, ClassifierOptions).
   bool HasClassifier(Locale locale) const;
@@ -103,6 +107,8 @@ class Searcher {
   std::unique_ptr<Lru<PreparedText>> bodies_;
   std::unique_ptr<Lru<std::optional<Entry>>> entries_;  // absent ones too: lookups try both scripts
   std::unique_ptr<Lru<std::vector<Candidate>>> results_;  // by SearchKey (searcher.cc)
+  mutable std::atomic<uint64_t> cache_lookups_{0};
+  mutable std::atomic<uint64_t> cache_hits_{0};
   std::unique_ptr<TermFrequencies> term_frequencies_;
   std::unique_ptr<Models> models_;
   std::vector<std::string> ids_;  // entry id by id ordinal (schema.h); "" where none

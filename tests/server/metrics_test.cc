@@ -41,6 +41,10 @@ TEST(Metrics, RendersCountersHistogramsAndIndexGauges) {
   EXPECT_TRUE(Has(text, "# TYPE kefu_index_entries gauge")) << text;
   EXPECT_TRUE(Has(text, "kefu_index_entries 42")) << text;
   EXPECT_TRUE(Has(text, R"(kefu_index_generation_info{generation="gen-7"} 1)")) << text;
+  const std::string cached = metrics.Render("gen-7", 42, std::nullopt, {12, 5});
+  EXPECT_TRUE(Has(cached, "# TYPE kefu_search_cache_lookups_total counter")) << cached;
+  EXPECT_TRUE(Has(cached, "kefu_search_cache_lookups_total 12")) << cached;
+  EXPECT_TRUE(Has(cached, "kefu_search_cache_hits_total 5")) << cached;
 }
 
 TEST(Metrics, RendersBotRepliesOpenHandoffsAndReindexJobs) {

@@ -233,6 +233,27 @@ TEST(MetricsEndpoint, CountsRequestsPerRouteAndStatusAndReportsTheIndex) {
       << text;
 }
 
+// A question asked again is answered from the knowledge base's cache; /metrics says how often,
+// counting chat's searches too.
+TEST(MetricsEndpoint, CountsSearchesAnsweredFromTheCache) {
+  RunningServer running(Unlimited());
+  ASSERT_TRUE(running.ok()) << running.error();
+  auto client = running.Client();
+  auto scrape = [&](const std::string& name) {
+    httplib::Result r = client->Get("/metrics");
+    return r && r->status == 200 ? Sample(r->body, name) : -1;
+  };
+  const double lookups = scrape("kefu_search_cache_lookups_total");
+  const double hits = scrape("kefu_search_cache_hits_total");
+  ASSERT_GE(lookups, 0);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(GetJson(*client, WithQuery("/api/v1/search", {{"q", "who pays for return shipping"}})).status, 200);
+  }
+  ASSERT_EQ(GetJson(*client, WithQuery("/api/v1/search", {{"q", "退货运费谁承担"}})).status, 200);
+  EXPECT_EQ(scrape("kefu_search_cache_lookups_total"), lookups + 4);
+  EXPECT_EQ(scrape("kefu_search_cache_hits_total"), hits + 2);
+}
+
 // Chat requests whose replies cover an answer, a clarify or a low-confidence hand-off and a
 // request for a person; returns each reply.
 std::vector<json> ChatSome(httplib::Client& client, const std::string& marker = "") {
