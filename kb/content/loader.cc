@@ -324,8 +324,18 @@ void ParseJsonl(const std::string& path, std::string_view text, int first_line, 
     start = end + 1;
     ++n;
     if (std::all_of(line.begin(), line.end(), [](unsigned char c) { return std::isspace(c); })) continue;
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) {
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error& e) {
+      // nlohmann says what it expected; the line is ours to name, the column its.
+      std::string what = e.what();
+      size_t reason = what.find("syntax error");
+      out->Error(path, n, "invalid JSON at column " + std::to_string(e.byte) + ": " +
+                              (reason == std::string::npos ? std::string("syntax error") : what.substr(reason)));
+      continue;
+    }
+    if (!j.is_object()) {
       out->Error(path, n, "not a JSON object");
       continue;
     }

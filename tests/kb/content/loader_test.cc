@@ -114,7 +114,8 @@ TEST(Loader, ReadsJsonLinesInTheEvaluationSchema) {
             "{\"id\": \"x\", \"lang\": \"xx\", \"question\": \"q\"}\n"
             "{\"id\": \"odd?\", \"lang\": \"en\", \"question\": \"q\", \"answer\": \"a\"}\n"
             "{\"id\": \"bad id\", \"lang\": \"en\", \"question\": \"q\", \"answer\": \"a\"}\n"
-            "not json\n");
+            "not json\n"
+            "[\"a list\"]\n");
   LoadResult r = LoadJsonlFile(dir.Path("bulk.jsonl"));
   ASSERT_EQ(r.entries.size(), 2u);
   EXPECT_EQ(r.entries[0].id, "banking77:card_arrival");
@@ -122,12 +123,15 @@ TEST(Loader, ReadsJsonLinesInTheEvaluationSchema) {
   EXPECT_EQ(r.entries[0].title, "card arrival");
   EXPECT_EQ(r.entries[0].questions, std::vector<std::string>{"where is my card"});
   std::vector<std::string> lines = Lines(r);
-  ASSERT_EQ(lines.size(), 5u) << ::testing::PrintToString(lines);
+  ASSERT_EQ(lines.size(), 6u) << ::testing::PrintToString(lines);
   EXPECT_EQ(lines[0], dir.Path("bulk.jsonl") + ":1: warning: empty answer");
   EXPECT_EQ(lines[1], dir.Path("bulk.jsonl") + ":3: error: unknown lang 'xx'");
   EXPECT_EQ(lines[2].rfind(dir.Path("bulk.jsonl") + ":4: warning: id 'odd?' has characters", 0), 0u);
   EXPECT_EQ(lines[3].rfind(dir.Path("bulk.jsonl") + ":5: error: invalid id 'bad id'", 0), 0u);
-  EXPECT_EQ(lines[4], dir.Path("bulk.jsonl") + ":6: error: not a JSON object");
+  EXPECT_EQ(lines[4].rfind(dir.Path("bulk.jsonl") + ":6: error: invalid JSON at column 2: syntax error while parsing value", 0),
+            0u)
+      << lines[4];
+  EXPECT_EQ(lines[5], dir.Path("bulk.jsonl") + ":7: error: not a JSON object");
 }
 
 // Large JSON Lines files are parsed in pieces on several threads: every problem must still name its
