@@ -43,9 +43,8 @@ struct KnowledgeBase::Impl {
   std::shared_ptr<const Searcher> searcher;  // guarded by mu
   std::string generation;                    // guarded by mu
   std::atomic<int64_t> last_check_ms{0};
-  // Cache counts of the searchers served before the current one.
-  std::atomic<uint64_t> retired_lookups{0};
-  std::atomic<uint64_t> retired_hits{0};
+  uint64_t retired_lookups = 0;  // cache counts of the searchers served before; guarded by mu
+  uint64_t retired_hits = 0;     // guarded by mu
 
   std::shared_ptr<const Searcher> Current() const {
     std::lock_guard<std::mutex> lock(mu);

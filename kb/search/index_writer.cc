@@ -280,7 +280,6 @@ Status TrainClassifier(ClassifierGroup group, const ClassifierOptions& options, 
   return model.Save(file.string());
 }
 
-// The previous generation's classifier file, when it has one (the gate may have refused it).
 // A file no build ever writes again (a trained classifier, a table shared by ShareDatabase) is
 // hard-linked, not copied; a copy only where the filesystem refuses the link.
 Status LinkOrCopy(const fs::path& from, const fs::path& to) {
@@ -293,6 +292,7 @@ Status LinkOrCopy(const fs::path& from, const fs::path& to) {
   return Status::Ok();
 }
 
+// The previous generation's classifier file, when it has one (the gate may have refused it).
 Status CopyClassifier(const fs::path& from, const fs::path& to) {
   std::error_code ec;
   if (!fs::exists(from, ec)) return Status::Ok();
@@ -436,8 +436,8 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
   meta.analysis_hash = AnalysisHash(options.analysis);
 
   // The previous generation, when it was analysed the same way: the new one starts as its next
-  // revision (ShareDatabase) and only changed entries are analysed and rewritten (copying documents one by one,
-  // positions and all, costs more than analysing them again).
+  // revision (ShareDatabase) and only changed entries are analysed and rewritten (copying
+  // documents one by one, positions and all, costs more than analysing them again).
   std::optional<fs::path> previous_db;
   GenerationMeta previous_meta;
   if (options.incremental) {

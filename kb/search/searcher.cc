@@ -1,4 +1,5 @@
-// Searching one generation with Xapian: filters, collapse by entry, coverage features.
+// Searching one generation with Xapian: filters, collapse by entry, coverage features, and the
+// candidates of recently asked questions.
 #include "kb/search/searcher.h"
 
 #include <sys/stat.h>
