@@ -127,7 +127,8 @@ std::string Metrics::Render(std::string_view generation, int64_t entries,
   Sample(out, "kefu_index_entries", "", entries);
   Family(out, "kefu_index_generation_info", "gauge", "The index generation being served.");
   Sample(out, "kefu_index_generation_info", Label("generation", generation), 1);
-  Family(out, "kefu_search_cache_lookups_total", "counter", "Searches (search route, chat and agents) since the start.");
+  Family(out, "kefu_search_cache_lookups_total", "counter",
+         "Searches (search route, chat and agents) since the start.");
   Sample(out, "kefu_search_cache_lookups_total", "", cache.lookups);
   Family(out, "kefu_search_cache_hits_total", "counter",
          "Searches answered from the recent questions' cache (a question asked again).");

@@ -21,7 +21,6 @@
 #include "kb/search/classifier.h"
 #include "kb/search/generation.h"
 #include "kb/search/schema.h"
-#include "kb/search/terms.h"
 
 namespace kefu {
 
@@ -387,7 +386,10 @@ std::vector<QueryTerm> Searcher::BodyTermsMarked(Xapian::Database& db, std::vect
 
 namespace {
 
-void AppendNumber(double v, std::string* key) { key->append(reinterpret_cast<const char*>(&v), sizeof v); }
+template <typename T>
+void AppendBytes(T v, std::string* key) {
+  key->append(reinterpret_cast<const char*>(&v), sizeof v);
+}
 
 // Everything Searcher::Search reads besides the generation, as bytes.
 std::string SearchKey(const std::vector<QueryTerm>& terms, const SearchOptions& options,
@@ -398,7 +400,7 @@ std::string SearchKey(const std::vector<QueryTerm>& terms, const SearchOptions& 
     key += '\0';
     key += static_cast<char>(t.kind);
     key += t.pair ? 'p' : '-';
-    AppendNumber(t.weight, &key);
+    AppendBytes(t.weight, &key);
   }
   key += '\1';
   // The classifier reads the tokens' text (character n-grams of unstemmed words) and where they
@@ -408,7 +410,7 @@ std::string SearchKey(const std::vector<QueryTerm>& terms, const SearchOptions& 
     key += t.text;
     key += '\0';
     key += static_cast<char>(t.kind);
-    for (uint32_t v : {t.begin - base, t.end - base, t.position}) key.append(reinterpret_cast<const char*>(&v), sizeof v);
+    for (uint32_t v : {t.begin - base, t.end - base, t.position}) AppendBytes(v, &key);
   }
   key += '\1';
   for (Locale l : options.locales) key += static_cast<char>(l);
@@ -417,7 +419,7 @@ std::string SearchKey(const std::vector<QueryTerm>& terms, const SearchOptions& 
   for (double v : {static_cast<double>(options.limit), r.bigram_weight, r.aggregate_weight, r.body_weight, r.bm25_k1,
                    r.bm25_b, r.pair_weight, r.body_common_share, static_cast<double>(r.body_common_min),
                    static_cast<double>(r.pool), r.model_weight}) {
-    AppendNumber(v, &key);
+    AppendBytes(v, &key);
   }
   return key;
 }
