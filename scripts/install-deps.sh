@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libxapian-dev libicu-dev icu-devtools libopencc-dev opencc
-  libcpp-httplib-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev libssl-dev
+  libcpp-httplib-dev nlohmann-json3-dev libyaml-cpp-dev libsimdjson-dev libsqlite3-dev libssl-dev
   libgtest-dev curl
 )
 packages+=("$@")

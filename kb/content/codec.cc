@@ -158,10 +158,23 @@ void StableHash::Add(std::string_view s) {
   Bytes(s);
 }
 
+// Eight bytes a step (little-endian words), then the rest one by one: a byte-wise loop was 10% of a
+// one-entry update at 100k entries, which hashes every entry's stored form. Each step is a bijection
+// of the running value for a fixed word and of the word for a fixed running value, so inputs that
+// differ in one word always hash differently.
 void StableHash::Bytes(std::string_view s) {
-  for (unsigned char c : s) {
-    h_ ^= c;
-    h_ *= 1099511628211ULL;
+  constexpr uint64_t kPrime = 1099511628211ULL;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t word = 0;
+    for (int i = 7; i >= 0; --i) word = (word << 8) | p[i];
+    h_ = (h_ ^ word) * kPrime;
+    h_ ^= h_ >> 32;  // the high half reaches the low bits the next word is mixed into
+  }
+  for (; n > 0; ++p, --n) {
+    h_ ^= *p;
+    h_ *= kPrime;
   }
 }
 

@@ -16,8 +16,9 @@ namespace kefu {
 std::string EncodeEntry(const Entry& entry);
 Result<Entry> DecodeEntry(std::string_view data);
 
-// Stable 64-bit FNV-1a over a sequence of length-prefixed strings: equal sequences, equal hash,
-// across runs and machines (index builds compare hashes a previous build stored).
+// Stable 64-bit hash (FNV-1a's constants, eight bytes a step) over a sequence of length-prefixed
+// strings: equal sequences, equal hash, across runs and machines (index builds compare hashes a
+// previous build stored; a build with another hash re-analyses every entry once).
 class StableHash {
  public:
   void Add(std::string_view s);

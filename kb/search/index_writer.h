@@ -31,7 +31,8 @@ struct IndexBuildOptions {
   int keep_generations = 2;
   // Reuse unchanged entries from the current generation. Default: true.
   bool incremental = true;
-  // Called now and then with (entries done, entries total). Default: none.
+  // Called now and then with (entries done, entries to do); an update does only the entries it
+  // re-analyses, and whichever reused ones a retrained classifier needs. Default: none.
   std::function<void(size_t, size_t)> progress;
   // Called with the new generation's directory once it is complete, before it goes live; a non-OK
   // status keeps the current generation serving, removes the new one and is returned (see

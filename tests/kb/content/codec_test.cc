@@ -3,6 +3,8 @@
 #include "kb/content/codec.h"
 
 #include <functional>
+#include <set>
+#include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -139,6 +141,27 @@ TEST(EntryHash, StringsAreDelimited) {
   b.title = "退货";
   b.body = "运费";
   EXPECT_NE(EntryHash(a), EntryHash(b));
+}
+
+// StableHash reads eight bytes a step and the rest one by one: a change to any single bit, in a
+// whole word or in the tail, changes the hash, and equal input hashes equally.
+TEST(StableHash, EveryBitOfWordsAndTailCounts) {
+  const std::string base = "0123456789abcdefghijklmnopqrstuvwxyz-\xE9\x80\x80";  // 5 words and a tail
+  auto hash = [](const std::string& s) {
+    StableHash h;
+    h.Add(s);
+    return h.value();
+  };
+  std::set<uint64_t> seen = {hash(base)};
+  EXPECT_EQ(hash(base), hash(std::string(base)));
+  for (size_t i = 0; i < base.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string changed = base;
+      changed[i] = static_cast<char>(changed[i] ^ (1 << bit));
+      EXPECT_TRUE(seen.insert(hash(changed)).second) << "byte " << i << " bit " << bit;
+    }
+  }
+  EXPECT_TRUE(seen.insert(hash(base.substr(0, base.size() - 1))).second);  // one byte shorter
 }
 
 }  // namespace

@@ -134,6 +134,57 @@ TEST(Loader, ReadsJsonLinesInTheEvaluationSchema) {
   EXPECT_EQ(lines[5], dir.Path("bulk.jsonl") + ":7: error: not a JSON object");
 }
 
+// Lines that are JSON but bend the schema: each gets the same treatment whichever parser reads it.
+TEST(Loader, JsonLinesEdgeCases) {
+  struct Case {
+    const char* line;
+    const char* title;     // of the entry read, or nullptr when none is
+    const char* messages;  // the line's diagnostics, " | " between them; a prefix for simdjson's own
+  };
+  const Case cases[] = {
+      {R"({"id": "a", "lang": "en", "question": "first", "question": "second", "answer": "x"})", "second", ""},
+      {R"({"id": "a", "lang": "en", "question": "q", "paraphrases": null, "answer": "x"})", nullptr,
+       "error: field 'paraphrases' must be a list of strings"},
+      {R"({"id": "a", "lang": "en", "question": "q", "answer": null})", "q", "warning: empty answer"},
+      {R"({"id": 7, "lang": "en", "question": "q", "answer": "x"})", nullptr,
+       "error: field 'id' must be a string | error: missing id"},
+      {R"({"id": "a", "lang": "en", "question": "q\u00e9\ud83d\ude00", "answer": "x"})", "q\u00e9\U0001F600", ""},
+      {R"({"id": "a", "lang": "en", "question": "q", "answer": "x", "extra": 1})", nullptr,
+       "error: unknown field 'extra'"},
+      {R"({"id": "a", "lang": "en", "question": "q", "answer": "x"} trailing)", nullptr,
+       "error: invalid JSON at column 61: syntax error while parsing value - invalid literal; last read: "
+       "'\"x\"} tra'; expected end of input"},
+      {R"({"id": "a", "lang": "en", "question": "q", "answer": "x", "n": 123456789012345678901234567890})", nullptr,
+       "error: invalid JSON: "},
+  };
+  for (const Case& c : cases) {
+    TempDir dir;
+    dir.Write("bulk.jsonl", std::string(c.line) + "\n");
+    LoadResult r = LoadJsonlFile(dir.Path("bulk.jsonl"));
+    std::string messages;
+    for (const Diagnostic& d : r.diagnostics) {
+      messages += (messages.empty() ? "" : " | ") + std::string(d.severity == Severity::kError ? "error: " : "warning: ") +
+                  d.message;
+      EXPECT_EQ(d.line, 1) << c.line;
+    }
+    if (std::string(c.messages) == "error: invalid JSON: ") {
+      EXPECT_EQ(messages.rfind(c.messages, 0), 0u) << c.line << "\n" << messages;
+      EXPECT_GT(messages.size(), std::string(c.messages).size()) << c.line;
+    } else {
+      EXPECT_EQ(messages, c.messages) << c.line;
+    }
+    ASSERT_EQ(r.entries.size(), c.title == nullptr ? 0u : 1u) << c.line;
+    if (c.title != nullptr) EXPECT_EQ(r.entries[0].title, c.title) << c.line;
+  }
+  // Paraphrases that are not strings, or blank, are passed over; the others are trimmed.
+  TempDir dir;
+  dir.Write("bulk.jsonl", R"({"id": "a", "lang": "en", "question": "q", "paraphrases": ["one", 2, null, " ", " two "], "answer": "x"})");
+  LoadResult r = LoadJsonlFile(dir.Path("bulk.jsonl"));
+  EXPECT_TRUE(r.diagnostics.empty());
+  ASSERT_EQ(r.entries.size(), 1u);
+  EXPECT_EQ(r.entries[0].questions, (std::vector<std::string>{"one", "two"}));
+}
+
 // Large JSON Lines files are parsed in pieces on several threads: every problem must still name its
 // own line, and files and lines come out in order.
 TEST(Loader, ALargeJsonLinesFileKeepsEveryLineNumberAndTheOrder) {

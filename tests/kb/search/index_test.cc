@@ -382,30 +382,33 @@ TEST(Generations, AnEntryInsertedAboveOthersReusesThem) {
   EXPECT_EQ(inserted->reused, 2);
 }
 
+// The ids a fresh KnowledgeBase over `dir` answers `query` with.
+std::vector<std::string> IdsFor(const TempDir& dir, const std::string& query) {
+  auto kb = KnowledgeBase::Open(OptionsFor(dir));
+  EXPECT_TRUE(kb.ok());
+  if (!kb.ok()) return {};
+  SearchRequest request;
+  request.query = query;
+  auto r = (*kb)->Search(request);
+  EXPECT_TRUE(r.ok());
+  return r.ok() ? Ids(*r) : std::vector<std::string>{};
+}
+
 TEST(Generations, IncrementalBuildsUpdateRemoveAndAddEntries) {
   TempDir dir;
   IndexBuildOptions options;
   options.index_dir = dir.path();
-  auto ids_for = [&](const std::string& query) {
-    auto kb = KnowledgeBase::Open(OptionsFor(dir));
-    EXPECT_TRUE(kb.ok());
-    SearchRequest request;
-    request.query = query;
-    auto r = (*kb)->Search(request);
-    EXPECT_TRUE(r.ok());
-    return r.ok() ? Ids(*r) : std::vector<std::string>{};
-  };
   ASSERT_TRUE(BuildIndex({MakeEntry("a", "alpha question"), MakeEntry("b", "beta question")}, options).ok());
   auto changed = BuildIndex({MakeEntry("a", "alpha question"), MakeEntry("b", "gamma question")}, options);
   ASSERT_TRUE(changed.ok());
   EXPECT_EQ(changed->reused, 1);
-  EXPECT_TRUE(ids_for("beta").empty());  // the old text is gone
-  EXPECT_EQ(ids_for("gamma"), std::vector<std::string>{"b"});
+  EXPECT_TRUE(IdsFor(dir, "beta").empty());  // the old text is gone
+  EXPECT_EQ(IdsFor(dir, "gamma"), std::vector<std::string>{"b"});
   auto removed = BuildIndex({MakeEntry("a", "alpha question"), MakeEntry("c", "delta question")}, options);
   ASSERT_TRUE(removed.ok());
-  EXPECT_TRUE(ids_for("gamma").empty());
-  EXPECT_EQ(ids_for("delta"), std::vector<std::string>{"c"});
-  EXPECT_EQ(ids_for("alpha"), std::vector<std::string>{"a"});
+  EXPECT_TRUE(IdsFor(dir, "gamma").empty());
+  EXPECT_EQ(IdsFor(dir, "delta"), std::vector<std::string>{"c"});
+  EXPECT_EQ(IdsFor(dir, "alpha"), std::vector<std::string>{"a"});
   auto kb = KnowledgeBase::Open(OptionsFor(dir));
   ASSERT_TRUE(kb.ok());
   EXPECT_EQ((*kb)->entry_count(), 2);
@@ -414,7 +417,31 @@ TEST(Generations, IncrementalBuildsUpdateRemoveAndAddEntries) {
                           MakeEntry("0", "delta question")},
                          options)
                   .ok());
-  EXPECT_EQ(ids_for("delta"), (std::vector<std::string>{"0", "c"}));
+  EXPECT_EQ(IdsFor(dir, "delta"), (std::vector<std::string>{"0", "c"}));
+}
+
+// An update finds the entries it drops by counting the previous generation's entries it kept: an
+// entry turned draft (still loaded, so the count of entries alone does not change) must leave.
+TEST(Generations, AnEntryTurnedDraftLeavesTheIndexAndReturnsWhenPublished) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  Entry draft = MakeEntry("b", "beta question");
+  draft.status = EntryStatus::kDraft;
+  ASSERT_TRUE(BuildIndex({MakeEntry("a", "alpha question"), MakeEntry("b", "beta question")}, options).ok());
+  auto drafted = BuildIndex({MakeEntry("a", "alpha question"), draft}, options);
+  ASSERT_TRUE(drafted.ok());
+  EXPECT_EQ(drafted->reused, 1);
+  EXPECT_EQ(drafted->skipped_drafts, 1);
+  EXPECT_EQ(drafted->entries, 1);
+  EXPECT_TRUE(IdsFor(dir, "beta").empty());
+  EXPECT_EQ(IdsFor(dir, "alpha"), std::vector<std::string>{"a"});
+  auto published = BuildIndex({MakeEntry("a", "alpha question"), MakeEntry("b", "beta question")}, options);
+  ASSERT_TRUE(published.ok());
+  EXPECT_EQ(published->reused, 1);
+  EXPECT_EQ(published->analysed, 1);
+  EXPECT_EQ(IdsFor(dir, "beta"), std::vector<std::string>{"b"});
+  EXPECT_EQ(published->by_locale, (std::map<std::string, int64_t>{{"en", 2}}));
 }
 
 // Every document of a generation as text (docid, data, values, terms with wdf and positions),
