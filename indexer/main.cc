@@ -115,6 +115,7 @@ int Build(const Args& args) {
   if (args.json) {
     std::cout << nlohmann::json{{"ok", true},
                                 {"generation", stats->generation},
+                                {"unchanged", stats->unchanged},
                                 {"entries", stats->entries},
                                 {"analysed", stats->analysed},
                                 {"reused", stats->reused},
@@ -126,6 +127,11 @@ int Build(const Args& args) {
                                 {"diagnostics", DiagnosticsJson(loaded)}}
                      .dump(2)
               << "\n";
+    return 0;
+  }
+  if (stats->unchanged) {
+    std::cout << "unchanged: " << stats->generation << " in " << args.index << " already has these " << stats->entries
+              << " entries and settings; no new generation\n";
     return 0;
   }
   std::cout << "built " << stats->generation << " in " << args.index << ": " << stats->entries

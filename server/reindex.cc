@@ -115,7 +115,7 @@ void Reindexer::Run(int64_t job_id, bool force) {
     }
 
     // Serve it now rather than at the next poll, so that "succeeded" means "live".
-    if (kb_ != nullptr) {
+    if (kb_ != nullptr && !stats->unchanged) {
       if (Status s = kb_->Reload(); !s.ok()) {
         KEFU_LOG(kWarn, "reindex") << "built but not yet served generation=" << stats->generation
                                    << " error=" << s.ToString();
@@ -124,9 +124,12 @@ void Reindexer::Run(int64_t job_id, bool force) {
     result.state = ReindexState::kSucceeded;
     result.generation = stats->generation;
     result.entries = stats->entries;
-    result.message = stats->generation + " is live with " + std::to_string(stats->entries) +
-                     " entries (" + std::to_string(stats->reused) + " reused, " +
-                     std::to_string(stats->analysed) + " analysed)";
+    result.message = stats->unchanged
+                         ? "nothing changed: " + stats->generation + " stays live with " +
+                               std::to_string(stats->entries) + " entries"
+                         : stats->generation + " is live with " + std::to_string(stats->entries) +
+                               " entries (" + std::to_string(stats->reused) + " reused, " +
+                               std::to_string(stats->analysed) + " analysed)";
     return Finish(std::move(result));
   } catch (const std::exception& e) {
     KEFU_LOG(kError, "reindex") << "job=" << job_id << " threw what=" << e.what();

@@ -252,6 +252,12 @@ void ParallelFor(size_t n, int workers, const Fn& fn) {
   }
 }
 
+// True when the files a generation keeps beside its index (variants and dictionary, which its
+// analysis hash also covers, synonyms and pins) are the same in both.
+bool SameQuerySide(const ContentConfig& a, const ContentConfig& b) {
+  return a.variants == b.variants && a.dictionary == b.dictionary && a.synonyms == b.synonyms && a.pins == b.pins;
+}
+
 // The language group of an entry's classifier: 0 English, 1 Chinese (both scripts).
 int GroupOf(Locale locale) { return IsChinese(locale) ? 1 : 0; }
 
@@ -464,6 +470,7 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
   // revision (ShareDatabase) and only changed entries are analysed and rewritten (copying
   // documents one by one, positions and all, costs more than analysing them again).
   std::optional<fs::path> previous_db;
+  std::string previous_generation;
   GenerationMeta previous_meta;
   if (options.incremental) {
     auto current = ReadCurrentGeneration(dir.string());
@@ -472,8 +479,8 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       if (old_meta.ok() && old_meta->layout_version == meta.layout_version &&
           old_meta->analysis_hash == meta.analysis_hash) {
         previous_db = dir / *current / kGenerationDb;
+        previous_generation = *current;
         previous_meta = *std::move(old_meta);
-        RemoveGenerationsBefore(dir, *current);
       }
     }
   }
@@ -482,8 +489,6 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
   int number = NextGenerationNumber(dir);
   stats.generation = GenerationName(number);
   fs::path tmp = dir / (stats.generation + ".tmp");
-  fs::remove_all(tmp, ec);
-  fs::create_directories(tmp);
   {
     std::vector<const Entry*> sorted;
     for (const Entry& e : entries) sorted.push_back(&e);
@@ -506,17 +511,7 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       }
     }
     Previous previous;
-    if (previous_db) {
-      KEFU_RETURN_IF_ERROR(ShareDatabase(*previous_db, tmp / kGenerationDb));
-      previous = ReadPrevious(Xapian::Database((tmp / kGenerationDb).string()));
-    }
-    Xapian::WritableDatabase db((tmp / kGenerationDb).string(),
-                                previous_db ? Xapian::DB_OPEN : Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS);
-    // An update must commit exactly one revision: a second one may reuse the blocks of the
-    // generation it shares tables with (ShareDatabase), and Xapian commits by itself every
-    // XAPIAN_FLUSH_THRESHOLD documents outside a transaction.
-    if (previous_db) db.begin_transaction();
-    size_t uncommitted_docs = 0;
+    if (previous_db) previous = ReadPrevious(Xapian::Database(previous_db->string()));
     // A fresh build numbers ids in order; an update keeps the numbers ids already have and gives new
     // ids the next ones.
     std::unordered_map<std::string, Xapian::docid> ordinal_by_id = std::move(previous.ordinal_by_id);
@@ -538,6 +533,14 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       ++by_locale[static_cast<size_t>(e.locale)];
       ++by_type[static_cast<size_t>(e.type)];
     };
+    auto publish_counts = [&]() {
+      for (size_t l = 0; l < std::size(by_locale); ++l) {
+        if (by_locale[l] > 0) stats.by_locale[std::string(LocaleName(static_cast<Locale>(l)))] = by_locale[l];
+      }
+      for (size_t t = 0; t < std::size(by_type); ++t) {
+        if (by_type[t] > 0) stats.by_type[std::string(EntryTypeName(static_cast<EntryType>(t)))] = by_type[t];
+      }
+    };
     const int workers = options.workers > 0 ? options.workers : static_cast<int>(std::thread::hardware_concurrency());
     // On an update, entries whose stored form hashes as before, in a language group whose
     // classifier is reused, need nothing but counting. They are found in one run per core rather
@@ -552,15 +555,47 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       });
     }
     std::vector<size_t> todo;
+    bool only_drafts_to_do = true;
     for (size_t i = 0; i < sorted.size(); ++i) {
       if (!unchanged[i]) {
         todo.push_back(i);
+        only_drafts_to_do = only_drafts_to_do && sorted[i]->status == EntryStatus::kDraft;
         continue;
       }
       ++stats.reused;
       ++previous_kept;
       count(*sorted[i]);
     }
+    // Nothing to publish: the served generation already holds every entry, classifier and
+    // query-side file as they are now. It stays (with the one before it), and no server switches
+    // or drops its caches. Decided before anything is written into the tables it shares.
+    if (previous_db && only_drafts_to_do && previous_kept == previous.hash_by_key.size() &&
+        previous_meta.entries == stats.entries && previous_meta.classifier_inputs[0] == meta.classifier_inputs[0] &&
+        previous_meta.classifier_inputs[1] == meta.classifier_inputs[1] &&
+        SameQuerySide(ReadAnalysisConfig((dir / previous_generation).string()), options.analysis)) {
+      RemoveOldGenerations(dir, options.keep_generations);
+      stats.generation = previous_generation;
+      stats.unchanged = true;
+      stats.skipped_drafts = static_cast<int64_t>(todo.size());
+      publish_counts();
+      stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return stats;
+    }
+    fs::remove_all(tmp, ec);
+    fs::create_directories(tmp);
+    if (previous_db) {
+      // The generations older than the current one share its tables too, and the update may reuse
+      // their blocks (ShareDatabase).
+      RemoveGenerationsBefore(dir, previous_generation);
+      KEFU_RETURN_IF_ERROR(ShareDatabase(*previous_db, tmp / kGenerationDb));
+    }
+    Xapian::WritableDatabase db((tmp / kGenerationDb).string(),
+                                previous_db ? Xapian::DB_OPEN : Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS);
+    // An update must commit exactly one revision: a second one may reuse the blocks of the
+    // generation it shares tables with (ShareDatabase), and Xapian commits by itself every
+    // XAPIAN_FLUSH_THRESHOLD documents outside a transaction.
+    if (previous_db) db.begin_transaction();
+    size_t uncommitted_docs = 0;
     auto analyse = [&](size_t k) {
       const Entry& e = *sorted[todo[k]];
       if (e.status == EntryStatus::kDraft) return AnalysedEntry();
@@ -616,12 +651,7 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       std::sort(gone.begin(), gone.end());
       for (const std::string& key : gone) DeleteEntry(key, &db);
     }
-    for (size_t l = 0; l < std::size(by_locale); ++l) {
-      if (by_locale[l] > 0) stats.by_locale[std::string(LocaleName(static_cast<Locale>(l)))] = by_locale[l];
-    }
-    for (size_t t = 0; t < std::size(by_type); ++t) {
-      if (by_type[t] > 0) stats.by_type[std::string(EntryTypeName(static_cast<EntryType>(t)))] = by_type[t];
-    }
+    publish_counts();
     // The two groups' classifiers train on threads of their own (each deterministic by itself)
     // while the index is committed.
     auto train_start = std::chrono::steady_clock::now();

@@ -47,7 +47,10 @@ struct IndexBuildOptions {
 };
 
 struct IndexBuildStats {
-  std::string generation;  // "gen-N"
+  std::string generation;  // "gen-N": the new generation, or the served one when `unchanged`
+  // Nothing differed from the served generation (entries, classifiers, synonyms, pins...), so no
+  // generation was made and `generation` is the one still serving. Never set by a full build.
+  bool unchanged = false;
   int64_t entries = 0;     // published entries indexed
   int64_t reused = 0;      // copied unchanged from the previous generation
   int64_t analysed = 0;
@@ -62,7 +65,8 @@ struct IndexBuildStats {
   int64_t classifiers_reused = 0;
 };
 
-// Indexes the published entries of `entries` as a new generation and makes it current.
+// Indexes the published entries of `entries` as a new generation and makes it current, unless an
+// update finds nothing changed (IndexBuildStats::unchanged).
 // kFailedPrecondition when another build holds the lock; on any failure `current` is untouched.
 Result<IndexBuildStats> BuildIndex(const std::vector<Entry>& entries, const IndexBuildOptions& options);
 

@@ -89,6 +89,11 @@ TEST(IndexerCli, BuildIndexesAndABrokenBuildKeepsTheCurrentGeneration) {
   EXPECT_NE(ok.out.find("\"generation\": \"gen-1\""), std::string::npos) << ok.out;
   EXPECT_NE(ok.out.find("\"entries\": 1"), std::string::npos) << ok.out;
 
+  CommandResult same = RunCommand(Indexer() + " build --content " + content.path() + " --index " + index.path());
+  ASSERT_EQ(same.exit_code, 0) << same.out;
+  EXPECT_EQ(same.out.rfind("unchanged: gen-1 in " + index.path(), 0), 0u) << same.out;
+  EXPECT_FALSE(std::filesystem::exists(index.Path("gen-2")));
+
   WriteBrokenEntries(content);
   CommandResult broken = RunCommand(Indexer() + " build --content " + content.path() + " --index " + index.path());
   EXPECT_EQ(broken.exit_code, 1) << broken.out;

@@ -164,6 +164,7 @@ TEST_F(ReindexFixture, JobRunsInTheBackgroundOneAtATime) {
   Reindexer reindexer(kb_.get(), options);
   EXPECT_EQ(reindexer.Current().state, ReindexState::kIdle);
   EXPECT_EQ(reindexer.Current().job_id, 0);
+  dir_.Write("content/en/probes/probe-job.md", ProbeEntry("probe-job", UniqueWord(21)));
 
   Result<ReindexJob> first = reindexer.Start(/*force=*/false);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
@@ -190,6 +191,12 @@ TEST_F(ReindexFixture, JobRunsInTheBackgroundOneAtATime) {
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(next->job_id, 2);
   reindexer.WaitIdle();
+  // Nothing changed since: the served generation stays, and the job says so.
+  const ReindexJob again = reindexer.Current();
+  EXPECT_EQ(again.state, ReindexState::kSucceeded) << again.message;
+  EXPECT_EQ(again.generation, done.generation);
+  EXPECT_EQ(kb_->generation(), done.generation);
+  EXPECT_EQ(again.message.rfind("nothing changed: " + done.generation + " stays live", 0), 0u) << again.message;
 }
 
 TEST_F(ReindexFixture, NoContentDirectoryMeansOff) {

@@ -508,8 +508,8 @@ TEST_F(ServerTest, ServesConcurrentClients) {
   EXPECT_EQ(failures.load(), 0);
 }
 
-// Keep last: rebuilds the (identical) content into a new generation and waits for the server to
-// serve it.
+// Keep last: rebuilds the (identical) content into a new generation (a full build) and waits for
+// the server to serve it.
 TEST_F(ServerTest, PicksUpANewIndexGeneration) {
   const std::string before = Get("/readyz").json.value("generation", "");
   ASSERT_FALSE(before.empty());

@@ -249,7 +249,7 @@ Result<std::unique_ptr<KnowledgeBase>> OpenSharedIndex(KnowledgeBaseOptions opti
 }
 
 std::optional<std::string> RebuildIndex(const std::string& index_dir) {
-  const std::vector<std::string> argv = {IndexerPath(), "build",   "--content",
+  const std::vector<std::string> argv = {IndexerPath(), "build",   "--full",   "--content",
                                          ContentDir(),  "--index", index_dir};
   CommandResult r = RunCommand(argv);
   if (r.exit_code == 0) return std::nullopt;

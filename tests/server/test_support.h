@@ -87,8 +87,8 @@ ServerOptions LoopbackServerOptions();
 // A KnowledgeBase serving SharedIndex() (options.index_dir is set here); kFailedPrecondition with
 // the indexer's output when that index could not be built.
 Result<std::unique_ptr<KnowledgeBase>> OpenSharedIndex(KnowledgeBaseOptions options = {});
-// Runs `kefu-indexer build` again into `index_dir` (a new generation); the indexer's output on
-// failure.
+// Runs `kefu-indexer build --full` into `index_dir`: a new generation even when the content is the
+// one it has (an update would find nothing to publish). The indexer's output on failure.
 std::optional<std::string> RebuildIndex(const std::string& index_dir);
 
 // One Markdown entry of content/, read with yaml-cpp independently of kb's loader.

@@ -341,12 +341,43 @@ TEST(Generations, SwitchKeepTwoAndReuseUnchangedEntries) {
   EXPECT_EQ(second->analysed, 1);
   EXPECT_EQ(*ReadCurrentGeneration(dir.path()), "gen-2");
 
+  entries[0].body = "changed too";
   auto third = BuildIndex(entries, options);
   ASSERT_TRUE(third.ok());
-  EXPECT_EQ(third->reused, 2);
+  EXPECT_EQ(third->reused, 1);
   EXPECT_FALSE(fs::exists(dir.Path("gen-1")));
   EXPECT_TRUE(fs::exists(dir.Path("gen-2")));
   EXPECT_TRUE(fs::exists(dir.Path("gen-3")));
+
+  // The same entries again: nothing to publish, so no generation is made and gen-3 stays.
+  auto same = BuildIndex(entries, options);
+  ASSERT_TRUE(same.ok());
+  EXPECT_TRUE(same->unchanged);
+  EXPECT_EQ(same->generation, "gen-3");
+  EXPECT_EQ(same->reused, 2);
+  EXPECT_EQ(same->entries, 2);
+  EXPECT_EQ(*ReadCurrentGeneration(dir.path()), "gen-3");
+  EXPECT_FALSE(fs::exists(dir.Path("gen-4")));
+  EXPECT_FALSE(fs::exists(dir.Path("gen-4.tmp")));
+  EXPECT_TRUE(fs::exists(dir.Path("gen-2"))) << "a build that publishes nothing removed the generation before";
+  // A query-side file alone is a change; so is a draft the served generation has published.
+  options.analysis.synonyms = "parcel, package\n";
+  auto synonyms = BuildIndex(entries, options);
+  ASSERT_TRUE(synonyms.ok());
+  EXPECT_FALSE(synonyms->unchanged);
+  EXPECT_EQ(synonyms->generation, "gen-4");
+  entries[1].status = EntryStatus::kDraft;
+  auto drafted = BuildIndex(entries, options);
+  ASSERT_TRUE(drafted.ok());
+  EXPECT_FALSE(drafted->unchanged);
+  EXPECT_EQ(drafted->generation, "gen-5");
+  // A full build always writes a generation.
+  options.incremental = false;
+  auto full = BuildIndex(entries, options);
+  ASSERT_TRUE(full.ok());
+  EXPECT_FALSE(full->unchanged);
+  EXPECT_EQ(full->generation, "gen-6");
+  options.incremental = true;
 
   // Reused documents are still searchable.
   KnowledgeBaseOptions kb_options;
