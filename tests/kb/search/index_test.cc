@@ -323,6 +323,18 @@ TEST(Ranking, TermsInMostBodiesAreLeftOutOfTheBodiesOnlyAtScale) {
   EXPECT_EQ(found(scaled, "warranty"), (Names{"a", "b"}));
 }
 
+// Builds `entries` again and expects an update with nothing to publish: `served` stays current.
+void ExpectNothingPublished(const std::vector<Entry>& entries, const IndexBuildOptions& options,
+                            const std::string& served) {
+  auto same = BuildIndex(entries, options);
+  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  EXPECT_TRUE(same->unchanged);
+  EXPECT_EQ(same->generation, served);
+  EXPECT_EQ(same->reused, static_cast<int64_t>(entries.size()));
+  EXPECT_EQ(same->entries, static_cast<int64_t>(entries.size()));
+  EXPECT_EQ(*ReadCurrentGeneration(options.index_dir), served);
+}
+
 TEST(Generations, SwitchKeepTwoAndReuseUnchangedEntries) {
   TempDir dir;
   IndexBuildOptions options;
@@ -350,13 +362,7 @@ TEST(Generations, SwitchKeepTwoAndReuseUnchangedEntries) {
   EXPECT_TRUE(fs::exists(dir.Path("gen-3")));
 
   // The same entries again: nothing to publish, so no generation is made and gen-3 stays.
-  auto same = BuildIndex(entries, options);
-  ASSERT_TRUE(same.ok());
-  EXPECT_TRUE(same->unchanged);
-  EXPECT_EQ(same->generation, "gen-3");
-  EXPECT_EQ(same->reused, 2);
-  EXPECT_EQ(same->entries, 2);
-  EXPECT_EQ(*ReadCurrentGeneration(dir.path()), "gen-3");
+  ExpectNothingPublished(entries, options, "gen-3");
   EXPECT_FALSE(fs::exists(dir.Path("gen-4")));
   EXPECT_FALSE(fs::exists(dir.Path("gen-4.tmp")));
   EXPECT_TRUE(fs::exists(dir.Path("gen-2"))) << "a build that publishes nothing removed the generation before";
@@ -390,6 +396,23 @@ TEST(Generations, SwitchKeepTwoAndReuseUnchangedEntries) {
   ASSERT_TRUE(r.ok());
   ASSERT_FALSE(r->hits.empty());
   EXPECT_EQ(r->hits[0].id, "a");
+}
+
+TEST(Generations, WithoutClassifiersAnUnchangedUpdateAlsoPublishesNothing) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  options.classifier.enabled = false;
+  std::vector<Entry> entries = {MakeEntry("a", "alpha question"), MakeEntry("b", "beta question")};
+  ASSERT_TRUE(BuildIndex(entries, options).ok());
+  ExpectNothingPublished(entries, options, "gen-1");
+  entries[0].body = "changed";
+  auto changed = BuildIndex(entries, options);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_FALSE(changed->unchanged);
+  EXPECT_EQ(changed->generation, "gen-2");
+  EXPECT_EQ(changed->reused, 1);
+  EXPECT_EQ(changed->analysed, 1);
 }
 
 TEST(Generations, AnEntryInsertedAboveOthersReusesThem) {
