@@ -40,6 +40,10 @@ int64_t NowMs() {
 struct KnowledgeBase::Impl {
   KnowledgeBaseOptions options;
   mutable std::mutex mu;
+  // Held while a new generation is opened: a server's reload thread and its searches look for one
+  // at once, and both opened it (seen with a 100 ms reload interval at 100k entries: 0.1 s of work
+  // twice, on a 2-core machine serving searches).
+  std::mutex reload_mu;
   std::shared_ptr<const Searcher> searcher;  // guarded by mu
   std::string generation;                    // guarded by mu
   std::atomic<int64_t> last_check_ms{0};
@@ -55,7 +59,9 @@ struct KnowledgeBase::Impl {
     return generation;
   }
   Status Reload();
+  // Reload() when no other is running; otherwise the one running serves.
   void MaybeReload();
+  Status ReloadLocked();  // with reload_mu held
   // After a read of the served generation failed with `status`: true when that generation is no
   // longer current and the current one is now served, so the read is worth one retry. An update
   // reuses the blocks of the generation before the previous one (index_writer.h), which a server
@@ -99,6 +105,11 @@ Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Open(const KnowledgeBaseOp
 }
 
 Status KnowledgeBase::Impl::Reload() {
+  std::lock_guard<std::mutex> reloading(reload_mu);
+  return ReloadLocked();
+}
+
+Status KnowledgeBase::Impl::ReloadLocked() {
   if (!options.generation.empty()) return Status::Ok();  // pinned to one generation
   auto gen = ReadCurrentGeneration(options.index_dir);
   if (!gen.ok()) return gen.status();
@@ -141,7 +152,9 @@ void KnowledgeBase::Impl::MaybeReload() {
   int64_t last = last_check_ms.load();
   if (now - last < options.reload_check_ms) return;
   if (!last_check_ms.compare_exchange_strong(last, now)) return;  // another thread checks
-  Status s = Reload();
+  std::unique_lock<std::mutex> reloading(reload_mu, std::try_to_lock);
+  if (!reloading.owns_lock()) return;  // a reload is opening the new generation
+  Status s = ReloadLocked();
   if (!s.ok()) {
     KEFU_LOG(kWarn, "kb") << "keeping generation " << GenerationName() << ": " << s.ToString();
   }

@@ -22,16 +22,25 @@ Result<Entry> DecodeEntry(std::string_view data);
 class StableHash {
  public:
   void Add(std::string_view s);
+  // Add() of a string given in pieces: StartString(its size), Append() the pieces in order, then
+  // FinishString(); the hash is the same as Add() of the whole.
+  void StartString(uint64_t size);
+  void Append(std::string_view piece);
+  void FinishString();
   uint64_t value() const { return h_; }
 
  private:
-  void Bytes(std::string_view s);
+  void Words(const unsigned char* p, size_t words);
+
   uint64_t h_ = 1469598103934665603ULL;
+  unsigned char pending_[8] = {};  // the start of a word not yet complete
+  size_t pending_size_ = 0;
 };
 
 // StableHash of the stored form: equal stored content, equal hash, so every field EncodeEntry stores
-// (and none it leaves out) decides whether an incremental build re-analyses the entry.
-// StoredEntryHash takes the form EncodeEntry made, for a caller that stores it too.
+// (and none it leaves out) decides whether an incremental build re-analyses the entry. EntryHash
+// hashes the form as it encodes it, without making it; StoredEntryHash takes the form EncodeEntry
+// made, for a caller that stores it too. Both give the same value.
 uint64_t EntryHash(const Entry& entry);
 uint64_t StoredEntryHash(std::string_view stored);
 

@@ -7,6 +7,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -18,7 +19,6 @@
 #include <thread>
 #include <tuple>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "kb/content/codec.h"
 #include "kb/content/markdown.h"
@@ -100,7 +100,7 @@ void AddTerms(const std::vector<Token>& tokens, std::string_view prefix, bool po
 // the classifier features of its title and questions (none when its group's classifier is not
 // trained).
 struct AnalysedEntry {
-  std::string hash;     // HashHex(StoredEntryHash)
+  uint64_t hash = 0;    // StoredEntryHash
   bool reused = false;  // the previous generation has it with this hash
   std::vector<std::pair<Xapian::docid, Xapian::Document>> docs;
   std::vector<std::vector<std::string>> phrasings;
@@ -110,13 +110,13 @@ struct AnalysedEntry {
 // documents and the classifier alike. `reused_hash` is the previous generation's hash of the entry,
 // if it has one: when it matches, only the phrasings are analysed.
 AnalysedEntry AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::string& key, Xapian::docid base,
-                           const std::string* reused_hash, const ClassifierOptions* classifier) {
+                           const uint64_t* reused_hash, const ClassifierOptions* classifier) {
   ScriptHint hint = schema::HintFor(e.locale);
   std::vector<const std::string*> questions = {&e.title};
   for (const std::string& q : e.questions) questions.push_back(&q);
   AnalysedEntry out;
   std::string stored = EncodeEntry(e);
-  out.hash = HashHex(StoredEntryHash(stored));
+  out.hash = StoredEntryHash(stored);
   out.reused = reused_hash != nullptr && *reused_hash == out.hash;
   if (out.reused && classifier == nullptr) return out;
   Xapian::Document entry_doc, aggregate;
@@ -125,7 +125,7 @@ AnalysedEntry AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::
     entry_doc.add_boolean_term(std::string(schema::kKindEntry));
     entry_doc.add_boolean_term(schema::Term(schema::kEntryKeyPrefix, key));
     AddBooleanTerms(e, key, &entry_doc);
-    entry_doc.add_value(schema::kSlotHash, out.hash);
+    entry_doc.add_value(schema::kSlotHash, HashHex(out.hash));
     for (const std::string& tag : e.tags) AddTerms(analyzer.Analyze(tag, hint), schema::kBodyPrefix, false, &entry_doc);
     std::string plain_body = MarkdownToPlainText(e.body);
     std::vector<Token> body_tokens = analyzer.Analyze(plain_body, hint);
@@ -267,18 +267,22 @@ int GroupOf(Locale locale) { return IsChinese(locale) ? 1 : 0; }
 // among them: searchers read it from the entry documents.
 void HashClassifierInputs(const std::vector<const Entry*>& sorted, const ClassifierOptions& options,
                           std::string (&inputs)[2]) {
-  StableHash hashes[2];
-  for (StableHash& h : hashes) h.Add(TrainingKey(options));
-  for (const Entry* e : sorted) {
-    if (e->status == EntryStatus::kDraft) continue;
-    StableHash& h = hashes[GroupOf(e->locale)];
-    h.Add(e->id);
-    h.Add(LocaleName(e->locale));
-    h.Add(e->title);
-    h.Add(std::to_string(e->questions.size()));
-    for (const std::string& q : e->questions) h.Add(q);
-  }
-  for (int g = 0; g < 2; ++g) inputs[g] = HashHex(hashes[g].value());
+  auto hash_group = [&](int group) {
+    StableHash h;
+    h.Add(TrainingKey(options));
+    for (const Entry* e : sorted) {
+      if (e->status == EntryStatus::kDraft || GroupOf(e->locale) != group) continue;
+      h.Add(e->id);
+      h.Add(LocaleName(e->locale));
+      h.Add(e->title);
+      h.Add(std::to_string(e->questions.size()));
+      for (const std::string& q : e->questions) h.Add(q);
+    }
+    inputs[group] = HashHex(h.value());
+  };
+  std::thread chinese(hash_group, 1);  // a one-entry update at 100k hashes both groups whole
+  hash_group(0);
+  chinese.join();
 }
 
 // One language group's classifier examples (class = entry id; both Chinese scripts share one),
@@ -352,34 +356,70 @@ Status ShareDatabase(const fs::path& from, const fs::path& to) {
 }
 
 // What the previous generation holds, read from its entry documents: enough to update it into the
-// new revision (schema.h: the docid says an entry's id ordinal).
-struct Previous {
-  // Hash tables: an update at 100k entries looks every entry up in both, and ordered maps' string
-  // comparisons were 10% of it.
-  std::unordered_map<std::string, std::string> hash_by_key;      // id|locale -> HashHex
+// new revision (schema.h: the docid says an entry's id ordinal and locale).
+class Previous {
+ public:
+  static constexpr size_t kLocales = static_cast<size_t>(Locale::kEn) + 1;
+
+  // The hash of the entry with this id ordinal and locale; nullptr when the previous generation has none.
+  const uint64_t* HashOf(Xapian::docid ordinal, Locale locale) const {
+    size_t slot = Slot(ordinal, locale);
+    return slot < present_.size() && present_[slot] ? &hashes_[slot] : nullptr;
+  }
+  void Add(Xapian::docid ordinal, Locale locale, uint64_t hash) {
+    size_t slot = Slot(ordinal, locale);
+    if (slot >= hashes_.size()) {
+      hashes_.resize(slot + 1);
+      present_.resize(slot + 1);
+    }
+    entries_ += present_[slot] ? 0 : 1;
+    hashes_[slot] = hash;
+    present_[slot] = 1;
+  }
+  // Entries in the previous generation.
+  size_t entries() const { return entries_; }
+  // Id ordinal * kLocales + locale: the slots of hashes_ and present_.
+  static size_t Slot(Xapian::docid ordinal, Locale locale) {
+    return static_cast<size_t>(ordinal) * kLocales + static_cast<size_t>(locale);
+  }
+  size_t slots() const { return present_.size(); }
+  bool present(size_t slot) const { return present_[slot] != 0; }
+
+  // Hash tables: an update at 100k entries looks every id up; ordered maps' string comparisons were
+  // 10% of it. Hashes by slot rather than by "id|locale": one table of strings instead of two.
   std::unordered_map<std::string, Xapian::docid> ordinal_by_id;  // id -> ordinal
   Xapian::docid max_ordinal = 0;
+
+ private:
+  std::vector<uint64_t> hashes_;
+  std::vector<char> present_;
+  size_t entries_ = 0;
 };
 
 // Reads value streams rather than documents (one sequential pass per slot instead of lookups per
-// document): entry documents are the ones with a hash.
+// document): entry documents are the ones with a hash. Their docids say the locale and id ordinal;
+// the id is read once per ordinal.
 Previous ReadPrevious(const Xapian::Database& db) {
   Previous previous;
   Xapian::ValueIterator ids = db.valuestream_begin(schema::kSlotId);
-  Xapian::ValueIterator locales = db.valuestream_begin(schema::kSlotLocale);
+  Xapian::docid last_ordinal = 0;
   for (auto hash = db.valuestream_begin(schema::kSlotHash); hash != db.valuestream_end(schema::kSlotHash); ++hash) {
     Xapian::docid did = hash.get_docid();
-    ids.skip_to(did);
-    locales.skip_to(did);
-    // Every document has an id and a locale: those streams end first only in a damaged database.
-    if (ids == db.valuestream_end(schema::kSlotId) || locales == db.valuestream_end(schema::kSlotLocale)) break;
-    if (ids.get_docid() != did || locales.get_docid() != did) continue;
-    std::string id = *ids;
-    auto locale = ParseLocale(*locales);
-    if (!locale) continue;
-    previous.hash_by_key[EntryKey(id, *locale)] = *hash;
-    previous.ordinal_by_id[id] = schema::IdOrdinalOf(did);
-    previous.max_ordinal = std::max(previous.max_ordinal, schema::IdOrdinalOf(did));
+    Xapian::docid ordinal = schema::IdOrdinalOf(did);
+    const std::string value = *hash;
+    uint64_t parsed = 0;
+    auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), parsed, 16);
+    if (error != std::errc() || end != value.data() + value.size()) continue;  // not written by HashHex
+    if (ordinal != last_ordinal) {
+      ids.skip_to(did);
+      // Every document has an id: that stream ends first only in a damaged database.
+      if (ids == db.valuestream_end(schema::kSlotId)) break;
+      if (ids.get_docid() != did) continue;
+      previous.ordinal_by_id.emplace(*ids, ordinal);
+      previous.max_ordinal = std::max(previous.max_ordinal, ordinal);
+      last_ordinal = ordinal;
+    }
+    previous.Add(ordinal, schema::LocaleOf(did), parsed);
   }
   return previous;
 }
@@ -492,9 +532,9 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
   {
     std::vector<const Entry*> sorted;
     for (const Entry& e : entries) sorted.push_back(&e);
-    std::sort(sorted.begin(), sorted.end(), [](const Entry* a, const Entry* b) {
-      return std::tie(a->id, a->locale) < std::tie(b->id, b->locale);
-    });
+    auto by_key = [](const Entry* a, const Entry* b) { return std::tie(a->id, a->locale) < std::tie(b->id, b->locale); };
+    // LoadContentDir's entries come sorted: checking is a tenth of sorting them again.
+    if (!std::is_sorted(sorted.begin(), sorted.end(), by_key)) std::sort(sorted.begin(), sorted.end(), by_key);
     for (size_t i = 1; i < sorted.size(); ++i) {
       if (sorted[i]->id == sorted[i - 1]->id && sorted[i]->locale == sorted[i - 1]->locale) {
         return Status::InvalidArgument("duplicate entry " + EntryKey(sorted[i]->id, sorted[i]->locale));
@@ -550,8 +590,8 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       ParallelFor(sorted.size(), workers, [&](size_t i) {
         const Entry& e = *sorted[i];
         if (e.status == EntryStatus::kDraft || (classifier != nullptr && !reuse_classifier[GroupOf(e.locale)])) return;
-        auto old = previous.hash_by_key.find(EntryKey(e.id, e.locale));
-        unchanged[i] = old != previous.hash_by_key.end() && old->second == HashHex(StoredEntryHash(EncodeEntry(e)));
+        const uint64_t* old = previous.HashOf(schema::IdOrdinalOf(base_of[i]), e.locale);
+        unchanged[i] = old != nullptr && *old == EntryHash(e);
       });
     }
     std::vector<size_t> todo;
@@ -569,7 +609,7 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
     // Nothing to publish: the served generation already holds every entry, classifier and
     // query-side file as they are now. It stays (with the one before it), and no server switches
     // or drops its caches. Decided before anything is written into the tables it shares.
-    if (previous_db && only_drafts_to_do && previous_kept == previous.hash_by_key.size() &&
+    if (previous_db && only_drafts_to_do && previous_kept == previous.entries() &&
         previous_meta.entries == stats.entries && previous_meta.classifier_inputs[0] == meta.classifier_inputs[0] &&
         previous_meta.classifier_inputs[1] == meta.classifier_inputs[1] &&
         SameQuerySide(ReadAnalysisConfig((dir / previous_generation).string()), options.analysis)) {
@@ -599,10 +639,8 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
     auto analyse = [&](size_t k) {
       const Entry& e = *sorted[todo[k]];
       if (e.status == EntryStatus::kDraft) return AnalysedEntry();
-      std::string key = EntryKey(e.id, e.locale);
-      auto old = previous.hash_by_key.find(key);
-      return AnalyseEntry(**analyzer, e, key, base_of[todo[k]],
-                          old == previous.hash_by_key.end() ? nullptr : &old->second,
+      return AnalyseEntry(**analyzer, e, EntryKey(e.id, e.locale), base_of[todo[k]],
+                          previous.HashOf(schema::IdOrdinalOf(base_of[todo[k]]), e.locale),
                           reuse_classifier[GroupOf(e.locale)] ? nullptr : classifier);
     };
     auto write = [&](size_t k, AnalysedEntry analysed) {
@@ -617,9 +655,8 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
         ++stats.reused;
         ++previous_kept;
       } else {
-        std::string key = EntryKey(e.id, e.locale);
-        if (previous.hash_by_key.count(key) != 0) {
-          DeleteEntry(key, &db);
+        if (previous.HashOf(schema::IdOrdinalOf(base_of[todo[k]]), e.locale) != nullptr) {
+          DeleteEntry(EntryKey(e.id, e.locale), &db);
           ++previous_kept;
         }
         for (auto& [docid, doc] : analysed.docs) db.replace_document(docid, doc);
@@ -639,14 +676,21 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
     RunOrdered<AnalysedEntry>(todo.size(), workers, kAnalysisWindow * static_cast<size_t>(std::max(workers, 1)),
                               analyse, write);
     // Entries removed, or now drafts, deleted in key order; looked for only when some are missing.
-    if (previous_kept < previous.hash_by_key.size()) {
-      std::unordered_set<std::string> kept;
-      for (const Entry* e : sorted) {
-        if (e->status != EntryStatus::kDraft) kept.insert(EntryKey(e->id, e->locale));
+    if (previous_kept < previous.entries()) {
+      std::vector<char> kept(previous.slots(), 0);
+      for (size_t i = 0; i < sorted.size(); ++i) {
+        if (sorted[i]->status == EntryStatus::kDraft) continue;
+        size_t slot = Previous::Slot(schema::IdOrdinalOf(base_of[i]), sorted[i]->locale);
+        if (slot < kept.size()) kept[slot] = 1;
       }
       std::vector<std::string> gone;
-      for (const auto& [key, hash] : previous.hash_by_key) {
-        if (kept.count(key) == 0) gone.push_back(key);
+      for (const auto& [id, ordinal] : ordinal_by_id) {
+        for (size_t l = 0; l < Previous::kLocales; ++l) {
+          size_t slot = Previous::Slot(ordinal, static_cast<Locale>(l));
+          if (slot < kept.size() && previous.present(slot) && !kept[slot]) {
+            gone.push_back(EntryKey(id, static_cast<Locale>(l)));
+          }
+        }
       }
       std::sort(gone.begin(), gone.end());
       for (const std::string& key : gone) DeleteEntry(key, &db);

@@ -174,7 +174,9 @@ TEST(Loader, JsonLinesEdgeCases) {
       EXPECT_EQ(messages, c.messages) << c.line;
     }
     ASSERT_EQ(r.entries.size(), c.title == nullptr ? 0u : 1u) << c.line;
-    if (c.title != nullptr) EXPECT_EQ(r.entries[0].title, c.title) << c.line;
+    if (c.title != nullptr) {
+      EXPECT_EQ(r.entries[0].title, c.title) << c.line;
+    }
   }
   // Paraphrases that are not strings, or blank, are passed over; the others are trimmed.
   TempDir dir;
@@ -185,8 +187,8 @@ TEST(Loader, JsonLinesEdgeCases) {
   EXPECT_EQ(r.entries[0].questions, (std::vector<std::string>{"one", "two"}));
 }
 
-// Large JSON Lines files are parsed in pieces on several threads: every problem must still name its
-// own line, and files and lines come out in order.
+// Large JSON Lines files are read in parts and parsed in pieces on several threads: every problem must
+// still name its own line, and files, lines and their text come out whole and in order.
 TEST(Loader, ALargeJsonLinesFileKeepsEveryLineNumberAndTheOrder) {
   TempDir dir;
   constexpr int kLines = 30000;  // about 2.5 MB: several pieces
@@ -236,6 +238,32 @@ TEST(Loader, ChecksTheConfigurationFilesWithTheirLines) {
   EXPECT_EQ(lines[2], dir.Path("pins.txt") + ":2: error: pinned entry 'no-such-entry' does not exist or is a draft");
   EXPECT_EQ(lines[3], dir.Path("pins.txt") + ":3: error: expected 'QUESTION<TAB>ENTRY-ID'");
   EXPECT_NE(r.config.synonyms.find("退钱"), std::string::npos);
+}
+
+// Pins name a published entry of any audience; golden questions a published public one. The ids are
+// looked up among the sorted entries, each locale of an id counting.
+TEST(Loader, PinsAndGoldenQuestionsNameEntriesThatServe) {
+  TempDir dir;
+  dir.Write("zh-Hans/refund-time.md", kRefundTime);
+  dir.Write("en/refund-time.md", "---\nid: refund-time\nlocale: en\ntitle: Refund time\nstatus: draft\n---\nDays.\n");
+  dir.Write("en/agents-only.md", "---\nid: agents-only\nlocale: en\ntitle: Agents\naudience: internal\n---\nNote.\n");
+  dir.Write("en/later.md", "---\nid: later\nlocale: en\ntitle: Later\nstatus: draft\n---\nSoon.\n");
+  dir.Write("en/zzz.md", "---\nid: zzz\nlocale: en\ntitle: Last\n---\nEnd.\n");
+  dir.Write("pins.txt", "refund\trefund-time\nagents\tagents-only\nlater\tlater\nnone\taaa\nlast\tzzz\n");
+  dir.Write("golden.jsonl",
+            "{\"query\": \"refund\", \"lang\": \"zh-Hans\", \"relevant\": [\"refund-time\"]}\n"
+            "{\"query\": \"agents\", \"lang\": \"en\", \"relevant\": [\"agents-only\"]}\n"
+            "{\"query\": \"later\", \"lang\": \"en\", \"relevant\": [\"later\", \"zzz\"]}\n"
+            "{\"query\": \"after all\", \"lang\": \"en\", \"relevant\": [\"zzzz\"]}\n");
+  LoadResult r = LoadContentDir(dir.path());
+  std::vector<std::string> expected = {
+      dir.Path("golden.jsonl") + ":2: error: relevant entry 'agents-only' is not a published public entry",
+      dir.Path("golden.jsonl") + ":3: error: relevant entry 'later' is not a published public entry",
+      dir.Path("golden.jsonl") + ":4: error: relevant entry 'zzzz' is not a published public entry",
+      dir.Path("pins.txt") + ":3: error: pinned entry 'later' does not exist or is a draft",
+      dir.Path("pins.txt") + ":4: error: pinned entry 'aaa' does not exist or is a draft",
+  };
+  EXPECT_EQ(Lines(r), expected);
 }
 
 TEST(Loader, ValidatesIds) {

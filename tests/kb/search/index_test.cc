@@ -5,9 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
+#include <map>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <xapian.h>
@@ -15,6 +19,7 @@
 #include "kb/answer/confidence.h"
 #include "kb/content/loader.h"
 #include "kb/knowledge_base.h"
+#include "kb/log.h"
 #include "kb/search/generation.h"
 #include "kb/search/index_writer.h"
 #include "tests/testing/temp_dir.h"
@@ -632,6 +637,49 @@ TEST(Generations, AServingKnowledgeBaseFollowsNewGenerations) {
   ASSERT_EQ(r->hits.size(), 1u);
   EXPECT_EQ(r->hits[0].id, "z");
   EXPECT_EQ((*kb)->generation(), "gen-2");
+}
+
+// Searches on several threads that notice a new generation at once open it once between them; the
+// others go on with the served one meanwhile. Four generations, each met by a burst of searches.
+TEST(Generations, SearchesThatNoticeANewGenerationTogetherOpenItOnce) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  std::vector<Entry> entries = LoadRealContent();
+  ASSERT_TRUE(BuildIndex(entries, options).ok());
+  KnowledgeBaseOptions kb_options;
+  kb_options.index_dir = dir.path();
+  kb_options.reload_check_ms = 0;
+  auto kb = KnowledgeBase::Open(kb_options);
+  ASSERT_TRUE(kb.ok());
+  std::mutex mu;
+  std::map<std::string, int> opens;  // generation -> times opened
+  SetLogSink([&](LogLevel, std::string_view line) {
+    size_t at = line.find("switched to index generation=");
+    if (at == std::string_view::npos) return;
+    std::string_view rest = line.substr(at + std::string_view("switched to index generation=").size());
+    std::lock_guard<std::mutex> lock(mu);
+    ++opens[std::string(rest.substr(0, rest.find(' ')))];
+  });
+  for (int round = 0; round < 4; ++round) {
+    entries[0].body += " zanzibar";
+    ASSERT_TRUE(BuildIndex(entries, options).ok());
+    std::atomic<bool> go{false};
+    std::vector<std::thread> searchers;
+    for (int t = 0; t < 8; ++t) {
+      searchers.emplace_back([&kb, &go]() {
+        SearchRequest request;
+        request.query = "zanzibar";
+        while (!go.load()) std::this_thread::yield();
+        for (int i = 0; i < 10; ++i) EXPECT_TRUE((*kb)->Search(request).ok());
+      });
+    }
+    go = true;  // all at once, as a busy server's searches right after a build
+    for (std::thread& t : searchers) t.join();
+  }
+  SetLogSink(nullptr);
+  EXPECT_EQ(opens, (std::map<std::string, int>{{"gen-2", 1}, {"gen-3", 1}, {"gen-4", 1}, {"gen-5", 1}}));
+  EXPECT_EQ((*kb)->generation(), "gen-5");
 }
 
 TEST(Generations, ABuildThatCannotRunLeavesCurrentUntouched) {
