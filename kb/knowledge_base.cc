@@ -222,18 +222,12 @@ Result<SearchResult> KnowledgeBase::Impl::SearchIn(const Searcher& searcher, con
     hit.id = e.id;
     hit.locale = e.locale;
     hit.type = e.type;
-    hit.title = e.title;
     hit.category = e.category;
     hit.escalate = e.escalate;
     hit.converted = e.locale != result.locale;
-    if (request.snippets) hit.snippet = HighlightSnippet(*searcher.PreparedBody(e), term_set);
-    if (hit.converted && result.locale == Locale::kZhHant) {
-      hit.title = analyzer.normalizer().ToTraditional(hit.title);
-      if (!hit.snippet.empty()) hit.snippet = analyzer.normalizer().ToTraditional(hit.snippet);
-    } else if (hit.converted && result.locale == Locale::kZhHans) {
-      hit.title = analyzer.normalizer().ToSimplified(hit.title);
-      if (!hit.snippet.empty()) hit.snippet = analyzer.normalizer().ToSimplified(hit.snippet);
-    }
+    auto shown = searcher.Shown(e, term_set, result.locale, request.snippets);
+    hit.title = shown->title;
+    hit.snippet = shown->snippet;
     return hit;
   };
 

@@ -314,6 +314,7 @@ Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::un
       bodies_(std::make_unique<Lru<PreparedText>>(kPreparedBodyBytes)),
       entries_(std::make_unique<Lru<std::optional<Entry>>>(kEntryBytes)),
       results_(std::make_unique<Lru<std::vector<Candidate>>>(kResultBytes)),
+      shown_(std::make_unique<Lru<ShownText>>(kShownBytes)),
       term_frequencies_(std::make_unique<TermFrequencies>()),
       models_(std::move(models)),
       ids_(std::move(ids)),
@@ -330,6 +331,37 @@ std::shared_ptr<const PreparedText> Searcher::PreparedBody(const Entry& entry) c
             : PrepareText(*analyzer_, std::move(plain), schema::HintFor(entry.locale)));
   bodies_->Put(key, prepared, BytesOf(*prepared));
   return prepared;
+}
+
+std::shared_ptr<const Searcher::ShownText> Searcher::Shown(const Entry& entry,
+                                                          const std::unordered_set<std::string>& terms,
+                                                          Locale shown_in, bool snippet) const {
+  // The terms in order (one question's terms make one key however the set iterates), hashed: a
+  // Chinese question's terms take hundreds of bytes, as many as what is kept for them.
+  std::vector<std::string_view> sorted(terms.begin(), terms.end());
+  std::sort(sorted.begin(), sorted.end());
+  StableHash terms_hash;
+  for (std::string_view term : sorted) terms_hash.Add(term);
+  std::string key = EntryKey(entry.id, entry.locale);
+  key.push_back('\n');
+  key.append(LocaleName(shown_in));
+  key.push_back(snippet ? '+' : '-');
+  key.append(std::to_string(terms_hash.value()));
+  if (auto cached = shown_->Get(key)) return cached;
+  auto shown = std::make_shared<ShownText>();
+  shown->title = entry.title;
+  if (snippet) shown->snippet = HighlightSnippet(*PreparedBody(entry), terms);
+  if (entry.locale != shown_in && IsChinese(entry.locale) && IsChinese(shown_in)) {
+    const Normalizer& normalizer = analyzer_->normalizer();
+    bool traditional = shown_in == Locale::kZhHant;
+    shown->title = traditional ? normalizer.ToTraditional(shown->title) : normalizer.ToSimplified(shown->title);
+    if (!shown->snippet.empty()) {
+      shown->snippet = traditional ? normalizer.ToTraditional(shown->snippet) : normalizer.ToSimplified(shown->snippet);
+    }
+  }
+  size_t bytes = 2 * key.size() + shown->title.size() + shown->snippet.size() + 128;
+  shown_->Put(key, shown, bytes);
+  return shown;
 }
 
 std::optional<std::string> Searcher::StoredSpans(const std::string& key) const {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "kb/content/entry.h"
@@ -65,6 +66,17 @@ class Searcher {
   // generation.
   std::shared_ptr<const PreparedText> PreparedBody(const Entry& entry) const;
 
+  // What a hit shows of an entry: its title and, with `snippet`, a snippet of its body with `terms`
+  // marked; both in the other Chinese script when `shown_in` is that one and the entry is not.
+  struct ShownText {
+    std::string title;
+    std::string snippet;  // empty without `snippet`
+  };
+  // Kept for the most recently shown (entry, terms, locale): a repeated question shows the same hits,
+  // and making them (highlighting, and converting the script) was 40% of a server's work on one.
+  std::shared_ptr<const ShownText> Shown(const Entry& entry, const std::unordered_set<std::string>& terms,
+                                         Locale shown_in, bool snippet) const;
+
   const Analyzer& analyzer() const { return *analyzer_; }
   const QueryRules& rules() const { return rules_; }
   int64_t entry_count() const { return entry_count_; }
@@ -87,6 +99,9 @@ class Searcher {
   static constexpr size_t kEntryBytes = 16u << 20;
   // Recent questions' candidates: a few KB each. Per generation, so never stale.
   static constexpr size_t kResultBytes = 8u << 20;
+  // Recently shown titles and snippets: about 0.6 KB each, so the ten hits of each of 2,000
+  // questions fit.
+  static constexpr size_t kShownBytes = 16u << 20;
   class Models;
   class TermFrequencies;
   // The span table the index writer stored for the entry document of `key` (id|locale); nullopt
@@ -107,6 +122,7 @@ class Searcher {
   std::unique_ptr<Lru<PreparedText>> bodies_;
   std::unique_ptr<Lru<std::optional<Entry>>> entries_;  // absent ones too: lookups try both scripts
   std::unique_ptr<Lru<std::vector<Candidate>>> results_;  // by SearchKey (searcher.cc)
+  std::unique_ptr<Lru<ShownText>> shown_;
   mutable std::atomic<uint64_t> cache_lookups_{0};
   mutable std::atomic<uint64_t> cache_hits_{0};
   std::unique_ptr<TermFrequencies> term_frequencies_;

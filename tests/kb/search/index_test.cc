@@ -112,6 +112,31 @@ TEST_F(IndexTest, AnswersTaiwanQuestionsFromSimplifiedOnlyEntriesMarkedConverted
   EXPECT_NE(r.hits[0].title, original->entry.title);  // shown in Traditional script
 }
 
+// What a hit shows is kept per entry, question and site (Searcher::Shown): asking again shows the
+// same, another question marks its own words, and the Simplified site shows the entry as written.
+TEST_F(IndexTest, HitsShowEachQuestionsOwnMarksInTheSitesScript) {
+  auto app_install = [](const SearchResult& r) {
+    auto it = std::find_if(r.hits.begin(), r.hits.end(), [](const SearchHit& h) { return h.id == "app-install"; });
+    return it == r.hits.end() ? SearchHit{} : *it;
+  };
+  SearchHit first = app_install(Search("軟體下載", Locale::kZhHant));
+  SearchHit again = app_install(Search("軟體下載", Locale::kZhHant));
+  SearchHit other = app_install(Search("iPhone 怎麼安裝", Locale::kZhHant));
+  SearchHit simplified = app_install(Search("軟體下載", Locale::kZhHans));
+  ASSERT_EQ(first.id, "app-install");
+  ASSERT_EQ(other.id, "app-install");
+  ASSERT_EQ(simplified.id, "app-install");
+  EXPECT_EQ(again.title, first.title);
+  EXPECT_EQ(again.snippet, first.snippet);
+  EXPECT_NE(first.snippet.find("<mark>下載</mark>"), std::string::npos) << first.snippet;
+  EXPECT_EQ(other.snippet.find("<mark>下載</mark>"), std::string::npos) << other.snippet;
+  EXPECT_NE(other.snippet.find("<mark>iPhone</mark>"), std::string::npos) << other.snippet;
+  EXPECT_EQ(first.title, "怎麼下載安裝客服商城 App？");
+  EXPECT_EQ(simplified.title, "怎么下载安装客服商城 App？");
+  EXPECT_FALSE(simplified.converted);
+  EXPECT_NE(simplified.snippet.find("<mark>下载</mark>"), std::string::npos) << simplified.snippet;
+}
+
 TEST_F(IndexTest, PublicSearchNeverReturnsInternalEntries) {
   for (const char* q : {"escalation tiers", "angry customer", "standard replies", "升级 层级", "品質檢查"}) {
     for (const SearchHit& hit : Search(q, std::nullopt).hits) {
