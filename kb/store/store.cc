@@ -5,7 +5,10 @@
 #include <sys/random.h>
 
 #include <filesystem>
+#include <memory>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 #include <utility>
 
 namespace kefu {
@@ -114,13 +117,72 @@ Status Exec(sqlite3* db, const char* sql) {
   return SqliteError(sqlite3_errcode(db), std::move(message));
 }
 
-// One prepared statement; finalized on destruction. Bind() is 1-based like SQLite's.
+// A connection's prepared statements by SQL text, kept for its lifetime: preparing the statements
+// of a chat reply again for every reply was a fifth of the server's work on repeated questions
+// (perf: SQLite's parser). Used under the store's mutex, like the connection.
+class StatementCache {
+ public:
+  struct Cached {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+
+  explicit StatementCache(sqlite3* db) : db_(db) {}
+  ~StatementCache() {
+    for (auto& [sql, cached] : statements_) sqlite3_finalize(cached.stmt);
+  }
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+
+  sqlite3* db() const { return db_; }
+  // The statement for `sql`, prepared on first use and marked in use; nullptr when it is in use
+  // already (run again while its rows are read: the caller prepares one of its own) or cannot be
+  // prepared (*rc says why).
+  Cached* Borrow(const char* sql, int* rc) {
+    *rc = SQLITE_OK;
+    auto [it, fresh] = statements_.try_emplace(sql);
+    if (fresh) {
+      *rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &it->second.stmt, nullptr);
+      if (*rc != SQLITE_OK) {
+        sqlite3_finalize(it->second.stmt);
+        statements_.erase(it);
+        return nullptr;
+      }
+    }
+    if (it->second.in_use) return nullptr;
+    it->second.in_use = true;
+    return &it->second;
+  }
+
+ private:
+  sqlite3* db_;
+  std::unordered_map<std::string, Cached> statements_;  // nodes stay put: Stmt keeps a Cached*
+};
+
+// One prepared statement, finalized on destruction, or one borrowed from a StatementCache and
+// reset for its next use. Bind() is 1-based like SQLite's.
 class Stmt {
  public:
   Stmt(sqlite3* db, const char* sql) : db_(db) {
     rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
   }
-  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(StatementCache* cache, const char* sql) : db_(cache->db()) {
+    borrowed_ = cache->Borrow(sql, &rc_);
+    if (borrowed_ != nullptr) {
+      stmt_ = borrowed_->stmt;
+    } else if (rc_ == SQLITE_OK) {
+      rc_ = sqlite3_prepare_v2(db_, sql, -1, &stmt_, nullptr);
+    }
+  }
+  ~Stmt() {
+    if (borrowed_ == nullptr) {
+      sqlite3_finalize(stmt_);
+      return;
+    }
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    borrowed_->in_use = false;
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
@@ -174,6 +236,7 @@ class Stmt {
     if (rc != SQLITE_OK && ok()) rc_ = rc;
   }
   sqlite3* db_;
+  StatementCache::Cached* borrowed_ = nullptr;  // stmt_'s entry in a StatementCache, when borrowed
   sqlite3_stmt* stmt_ = nullptr;
   int rc_ = SQLITE_OK;
 };
@@ -305,21 +368,25 @@ std::string NewConversationId() {
 struct Store::Impl {
   std::mutex mu;
   sqlite3* db = nullptr;
+  std::unique_ptr<StatementCache> statements;  // of db; guarded by mu
 
   ~Impl() {
+    statements.reset();  // its statements before the connection
     if (db != nullptr) sqlite3_close_v2(db);
   }
 
   Status Exec(const char* sql) { return kefu::Exec(db, sql); }
+  // One statement without bound values, prepared once (transaction control on every write).
+  Status Run(const char* sql) { return Stmt(statements.get(), sql).Run(); }
 
   // Runs `body` in a write transaction (BEGIN IMMEDIATE: takes the write lock up front, so
   // busy_timeout applies instead of a deadlock on upgrade); commits when it returns OK.
   template <typename F>
   Status InTransaction(F&& body) {
-    KEFU_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    KEFU_RETURN_IF_ERROR(Run("BEGIN IMMEDIATE"));
     Status status = body();
-    if (status.ok()) status = Exec("COMMIT");
-    if (!status.ok()) (void)Exec("ROLLBACK");
+    if (status.ok()) status = Run("COMMIT");
+    if (!status.ok()) (void)Run("ROLLBACK");
     return status;
   }
 
@@ -328,7 +395,7 @@ struct Store::Impl {
         Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
     int version = 0;
     {
-      Stmt s(db, "SELECT MAX(version) FROM schema_version");
+      Stmt s(statements.get(), "SELECT MAX(version) FROM schema_version");
       if (s.Step() && !s.IsNull(0)) version = static_cast<int>(s.Int(0));
       KEFU_RETURN_IF_ERROR(s.status());
     }
@@ -339,7 +406,7 @@ struct Store::Impl {
     for (int v = version; v < kSchemaVersion; ++v) {
       KEFU_RETURN_IF_ERROR(InTransaction([&]() -> Status {
         KEFU_RETURN_IF_ERROR(Exec(kMigrations[v]));
-        Stmt s(db, "INSERT INTO schema_version (version) VALUES (?)");
+        Stmt s(statements.get(), "INSERT INTO schema_version (version) VALUES (?)");
         s.Bind(1, v + 1);
         return s.Run();
       }));
@@ -349,7 +416,7 @@ struct Store::Impl {
 
   Result<Handoff> HandoffById(int64_t id) {
     const std::string sql = std::string("SELECT ") + kHandoffColumns + " FROM handoffs WHERE id = ?";
-    Stmt s(db, sql.c_str());
+    Stmt s(statements.get(), sql.c_str());
     s.Bind(1, id);
     if (s.Step()) return ReadHandoff(s);
     KEFU_RETURN_IF_ERROR(s.status());
@@ -357,7 +424,7 @@ struct Store::Impl {
   }
 
   Status InsertTurn(const Turn& t, int seq) {
-    Stmt s(db,
+    Stmt s(statements.get(),
            "INSERT INTO turns (conversation_id, seq, role, text, reply_type, entry_id, confidence, "
            "reason, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.Bind(1, t.conversation_id)
@@ -373,7 +440,7 @@ struct Store::Impl {
   }
 
   Result<int> NextSeq(std::string_view conversation_id) {
-    Stmt s(db, "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE conversation_id = ?");
+    Stmt s(statements.get(), "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE conversation_id = ?");
     s.Bind(1, conversation_id);
     if (s.Step()) return static_cast<int>(s.Int(0));
     KEFU_RETURN_IF_ERROR(s.status());
@@ -389,7 +456,7 @@ struct Store::Impl {
     KEFU_RETURN_IF_ERROR(Exec("DELETE FROM temp.doomed"));
     {
       const std::string sql = std::string("INSERT OR IGNORE INTO temp.doomed ") + select_ids;
-      Stmt s(db, sql.c_str());
+      Stmt s(statements.get(), sql.c_str());
       s.Bind(1, key);
       KEFU_RETURN_IF_ERROR(s.Run());
     }
@@ -408,7 +475,7 @@ struct Store::Impl {
          &counts->conversations},
     };
     for (const auto& [sql, count] : deletes) {
-      Stmt s(db, sql);
+      Stmt s(statements.get(), sql);
       KEFU_RETURN_IF_ERROR(s.Run());
       *count = sqlite3_changes(db);
     }
@@ -426,7 +493,7 @@ struct Store::Impl {
   }
 
   Status SetConversationStatus(std::string_view id, ConversationStatus status, int64_t now_ms) {
-    Stmt s(db, "UPDATE conversations SET status = ?, updated_ms = ? WHERE id = ?");
+    Stmt s(statements.get(), "UPDATE conversations SET status = ?, updated_ms = ? WHERE id = ?");
     s.Bind(1, ConversationStatusName(status)).Bind(2, now_ms).Bind(3, id);
     return s.Run();
   }
@@ -458,6 +525,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
     return Status::Unavailable(std::move(message));
   }
   sqlite3_busy_timeout(impl->db, options.busy_timeout_ms);
+  impl->statements = std::make_unique<StatementCache>(impl->db);
   // WAL lets readers run beside the writer; with synchronous=NORMAL a commit survives a process
   // crash (the WAL is written before COMMIT returns), only power loss may drop the last ones.
   KEFU_RETURN_IF_ERROR(impl->Exec("PRAGMA journal_mode = WAL"));
@@ -483,7 +551,7 @@ Result<ExchangeResult> Store::RecordExchange(const Exchange& exchange) {
   Status status_of_txn = impl_->InTransaction([&]() -> Status {
     if (c.id.empty()) {
       result.conversation_id = NewConversationId();
-      Stmt s(impl_->db,
+      Stmt s(impl_->statements.get(),
              "INSERT INTO conversations (id, locale, customer_id, customer_email, customer_tier, "
              "status, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
       s.Bind(1, result.conversation_id)
@@ -497,7 +565,7 @@ Result<ExchangeResult> Store::RecordExchange(const Exchange& exchange) {
       KEFU_RETURN_IF_ERROR(s.Run());
     } else {
       result.conversation_id = c.id;
-      Stmt s(impl_->db,
+      Stmt s(impl_->statements.get(),
              "UPDATE conversations SET locale = ?, customer_id = ?, customer_email = ?, "
              "customer_tier = ?, status = ?, updated_ms = ? WHERE id = ?");
       s.Bind(1, c.locale)
@@ -520,7 +588,7 @@ Result<ExchangeResult> Store::RecordExchange(const Exchange& exchange) {
     KEFU_RETURN_IF_ERROR(impl_->InsertTurn(bot, *seq + 1));
     if (exchange.handoff) {
       const Handoff& h = *exchange.handoff;
-      Stmt s(impl_->db,
+      Stmt s(impl_->statements.get(),
              "INSERT INTO handoffs (conversation_id, question, candidates, reason, priority, "
              "locale, customer_id, customer_tier, team, status, created_ms) "
              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)");
@@ -537,7 +605,7 @@ Result<ExchangeResult> Store::RecordExchange(const Exchange& exchange) {
       KEFU_RETURN_IF_ERROR(s.Run());
       result.handoff_id = sqlite3_last_insert_rowid(impl_->db);
       if (exchange.queue_webhook) {
-        Stmt queue(impl_->db,
+        Stmt queue(impl_->statements.get(),
                    "INSERT INTO webhook_outbox (handoff_id, transcript_seq, next_attempt_ms, "
                    "created_ms) VALUES (?, ?, ?, ?)");
         queue.Bind(1, result.handoff_id)
@@ -557,7 +625,7 @@ Result<Conversation> Store::GetConversation(std::string_view id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   const std::string sql =
       std::string("SELECT ") + kConversationColumns + " FROM conversations WHERE id = ?";
-  Stmt s(impl_->db, sql.c_str());
+  Stmt s(impl_->statements.get(), sql.c_str());
   s.Bind(1, id);
   if (s.Step()) return ReadConversation(s);
   KEFU_RETURN_IF_ERROR(s.status());
@@ -566,7 +634,7 @@ Result<Conversation> Store::GetConversation(std::string_view id) {
 
 Result<std::vector<Turn>> Store::ListTurns(std::string_view conversation_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt s(impl_->db,
+  Stmt s(impl_->statements.get(),
          "SELECT conversation_id, seq, role, text, reply_type, entry_id, confidence, reason, "
          "created_ms FROM turns WHERE conversation_id = ? ORDER BY seq");
   s.Bind(1, conversation_id);
@@ -597,7 +665,7 @@ Result<Handoff> Store::LatestHandoff(std::string_view conversation_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   const std::string sql = std::string("SELECT ") + kHandoffColumns +
                           " FROM handoffs WHERE conversation_id = ? ORDER BY id DESC LIMIT 1";
-  Stmt s(impl_->db, sql.c_str());
+  Stmt s(impl_->statements.get(), sql.c_str());
   s.Bind(1, conversation_id);
   if (s.Step()) return ReadHandoff(s);
   KEFU_RETURN_IF_ERROR(s.status());
@@ -609,7 +677,7 @@ Result<std::vector<Handoff>> Store::ListHandoffs(HandoffStatus status, std::stri
   const std::string sql = std::string("SELECT ") + kHandoffColumns +
                           " FROM handoffs WHERE status = ? AND (? = '' OR team = ?)"
                           " ORDER BY priority DESC, created_ms, id";
-  Stmt s(impl_->db, sql.c_str());
+  Stmt s(impl_->statements.get(), sql.c_str());
   s.Bind(1, HandoffStatusName(status)).Bind(2, team).Bind(3, team);
   std::vector<Handoff> out;
   while (s.Step()) out.push_back(ReadHandoff(s));
@@ -620,7 +688,7 @@ Result<std::vector<Handoff>> Store::ListHandoffs(HandoffStatus status, std::stri
 Result<QueuePosition> Store::PositionOf(const Handoff& h) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   // The same order as ListHandoffs: higher priority, then older, then lower id go first.
-  Stmt s(impl_->db,
+  Stmt s(impl_->statements.get(),
          "SELECT COUNT(*) FROM handoffs WHERE status = 'open' AND team = ? AND id != ? AND "
          "(priority > ? OR (priority = ? AND (created_ms < ? OR (created_ms = ? AND id < ?))))");
   s.Bind(1, h.team)
@@ -638,7 +706,7 @@ Result<QueuePosition> Store::PositionOf(const Handoff& h) {
 
 Result<int64_t> Store::CountHandoffs(HandoffStatus status) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt s(impl_->db, "SELECT COUNT(*) FROM handoffs WHERE status = ?");
+  Stmt s(impl_->statements.get(), "SELECT COUNT(*) FROM handoffs WHERE status = ?");
   s.Bind(1, HandoffStatusName(status));
   int64_t count = 0;
   if (s.Step()) count = s.Int(0);
@@ -657,7 +725,7 @@ Result<Handoff> Store::ClaimHandoff(int64_t id, std::string_view agent, int64_t 
                                         std::string(HandoffStatusName(h->status)) +
                                         (h->agent.empty() ? "" : " by " + h->agent));
     }
-    Stmt s(impl_->db,
+    Stmt s(impl_->statements.get(),
            "UPDATE handoffs SET status = 'claimed', agent = ?, claimed_ms = ? WHERE id = ?");
     s.Bind(1, agent).Bind(2, now_ms).Bind(3, id);
     KEFU_RETURN_IF_ERROR(s.Run());
@@ -688,7 +756,7 @@ Result<Handoff> Store::ResolveHandoff(int64_t id, std::string_view agent, std::s
     resolved.status = HandoffStatus::kResolved;
     resolved.resolved_ms = now_ms;
     if (resolved.claimed_ms == 0) resolved.claimed_ms = now_ms;
-    Stmt s(impl_->db,
+    Stmt s(impl_->statements.get(),
            "UPDATE handoffs SET status = 'resolved', agent = ?, note = ?, claimed_ms = ?, "
            "resolved_ms = ? WHERE id = ?");
     s.Bind(1, resolved.agent)
@@ -700,7 +768,7 @@ Result<Handoff> Store::ResolveHandoff(int64_t id, std::string_view agent, std::s
     KEFU_RETURN_IF_ERROR(
         impl_->SetConversationStatus(h->conversation_id, ConversationStatus::kClosed, now_ms));
     if (!suggest_entry_id.empty()) {
-      Stmt add(impl_->db,
+      Stmt add(impl_->statements.get(),
                "INSERT INTO suggestions (entry_id, question, handoff_id, created_ms) "
                "VALUES (?, ?, ?, ?)");
       add.Bind(1, suggest_entry_id).Bind(2, h->question).Bind(3, id).Bind(4, now_ms);
@@ -732,7 +800,7 @@ Result<Turn> Store::AddAgentMessage(int64_t handoff_id, std::string_view agent,
     turn.reason = std::string(agent);
     turn.created_ms = now_ms;
     KEFU_RETURN_IF_ERROR(impl_->InsertTurn(turn, turn.seq));
-    Stmt s(impl_->db, "UPDATE conversations SET updated_ms = ? WHERE id = ?");
+    Stmt s(impl_->statements.get(), "UPDATE conversations SET updated_ms = ? WHERE id = ?");
     s.Bind(1, now_ms).Bind(2, h->conversation_id);
     return s.Run();
   });
@@ -746,7 +814,7 @@ Result<std::vector<WebhookDelivery>> Store::PendingWebhookDeliveries(int limit) 
   const std::string sql = std::string("SELECT ") + kWebhookColumns +
                           " FROM webhook_outbox WHERE delivered_ms = 0 AND gave_up_ms = 0"
                           " ORDER BY next_attempt_ms, handoff_id LIMIT ?";
-  Stmt s(impl_->db, sql.c_str());
+  Stmt s(impl_->statements.get(), sql.c_str());
   s.Bind(1, limit);
   std::vector<WebhookDelivery> out;
   while (s.Step()) out.push_back(ReadWebhookDelivery(s));
@@ -758,7 +826,7 @@ Result<WebhookDelivery> Store::GetWebhookDelivery(int64_t handoff_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   const std::string sql =
       std::string("SELECT ") + kWebhookColumns + " FROM webhook_outbox WHERE handoff_id = ?";
-  Stmt s(impl_->db, sql.c_str());
+  Stmt s(impl_->statements.get(), sql.c_str());
   s.Bind(1, handoff_id);
   if (s.Step()) return ReadWebhookDelivery(s);
   KEFU_RETURN_IF_ERROR(s.status());
@@ -768,7 +836,7 @@ Result<WebhookDelivery> Store::GetWebhookDelivery(int64_t handoff_id) {
 Status Store::RecordWebhookAttempt(const WebhookAttempt& a) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   const bool gave_up = !a.delivered && a.next_attempt_ms == 0;
-  Stmt s(impl_->db,
+  Stmt s(impl_->statements.get(),
          "UPDATE webhook_outbox SET attempts = attempts + 1, last_error = ?, delivered_ms = ?, "
          "gave_up_ms = ?, next_attempt_ms = ? "
          "WHERE handoff_id = ? AND delivered_ms = 0 AND gave_up_ms = 0");
@@ -788,7 +856,7 @@ Status Store::RecordWebhookAttempt(const WebhookAttempt& a) {
 Status Store::AddFeedback(const Feedback& f) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->InTransaction([&]() -> Status {
-    Stmt s(impl_->db,
+    Stmt s(impl_->statements.get(),
            "INSERT INTO feedback (conversation_id, search_id, entry_id, helpful, rating, comment, "
            "created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
     s.Bind(1, f.conversation_id).Bind(2, f.search_id).Bind(3, f.entry_id);
@@ -809,7 +877,7 @@ Status Store::AddFeedback(const Feedback& f) {
 
 Result<std::vector<Feedback>> Store::ListFeedback(std::string_view conversation_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt s(impl_->db,
+  Stmt s(impl_->statements.get(),
          "SELECT conversation_id, search_id, entry_id, helpful, rating, comment, created_ms "
          "FROM feedback WHERE conversation_id = ? ORDER BY id");
   s.Bind(1, conversation_id);
@@ -831,7 +899,7 @@ Result<std::vector<Feedback>> Store::ListFeedback(std::string_view conversation_
 
 Result<std::vector<Suggestion>> Store::ListSuggestions(int limit) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Stmt s(impl_->db,
+  Stmt s(impl_->statements.get(),
          "SELECT id, entry_id, question, handoff_id, created_ms FROM suggestions "
          "ORDER BY id DESC LIMIT ?");
   s.Bind(1, limit);
@@ -855,7 +923,7 @@ Result<std::vector<Conversation>> Store::ListIdleConversations(int64_t updated_b
   const std::string sql = std::string("SELECT ") + kConversationColumns +
                           " FROM conversations WHERE status = 'open' AND updated_ms < ?"
                           " ORDER BY updated_ms, id LIMIT ?";
-  Stmt s(impl_->db, sql.c_str());
+  Stmt s(impl_->statements.get(), sql.c_str());
   s.Bind(1, updated_before_ms).Bind(2, limit);
   std::vector<Conversation> out;
   while (s.Step()) out.push_back(ReadConversation(s));
@@ -869,7 +937,7 @@ Result<bool> Store::CloseIdleConversation(std::string_view id, int64_t updated_b
   bool closed = false;
   Status status = impl_->InTransaction([&]() -> Status {
     // Only if still open and idle: a message that came in meanwhile keeps it open.
-    Stmt s(impl_->db,
+    Stmt s(impl_->statements.get(),
            "UPDATE conversations SET status = 'closed', updated_ms = ? "
            "WHERE id = ? AND status = 'open' AND updated_ms < ?");
     s.Bind(1, closing.created_ms).Bind(2, id).Bind(3, updated_before_ms);
