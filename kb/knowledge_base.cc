@@ -204,6 +204,7 @@ Result<SearchResult> KnowledgeBase::Impl::SearchIn(const Searcher& searcher, con
 
   std::unordered_set<std::string> term_set;
   for (const QueryTerm& t : terms) term_set.insert(t.term);
+  const Searcher::MarkedTerms marked(std::move(term_set));
   // The query's terms that `text` contains, in query order, for the test console.
   auto matched_terms = [&](std::string_view text) {
     std::unordered_set<std::string> in_text;
@@ -225,7 +226,7 @@ Result<SearchResult> KnowledgeBase::Impl::SearchIn(const Searcher& searcher, con
     hit.category = e.category;
     hit.escalate = e.escalate;
     hit.converted = e.locale != result.locale;
-    auto shown = searcher.Shown(e, term_set, result.locale, request.snippets);
+    auto shown = searcher.Shown(e, marked, result.locale, request.snippets);
     hit.title = shown->title;
     hit.snippet = shown->snippet;
     return hit;

@@ -333,24 +333,25 @@ std::shared_ptr<const PreparedText> Searcher::PreparedBody(const Entry& entry) c
   return prepared;
 }
 
-std::shared_ptr<const Searcher::ShownText> Searcher::Shown(const Entry& entry,
-                                                          const std::unordered_set<std::string>& terms,
-                                                          Locale shown_in, bool snippet) const {
-  // The terms in order (one question's terms make one key however the set iterates), hashed: a
-  // Chinese question's terms take hundreds of bytes, as many as what is kept for them.
-  std::vector<std::string_view> sorted(terms.begin(), terms.end());
+Searcher::MarkedTerms::MarkedTerms(std::unordered_set<std::string> marked) : terms(std::move(marked)) {
+  std::vector<std::string_view> sorted(terms.begin(), terms.end());  // one key however the set iterates
   std::sort(sorted.begin(), sorted.end());
-  StableHash terms_hash;
-  for (std::string_view term : sorted) terms_hash.Add(term);
+  StableHash h;
+  for (std::string_view term : sorted) h.Add(term);
+  hash = h.value();
+}
+
+std::shared_ptr<const Searcher::ShownText> Searcher::Shown(const Entry& entry, const MarkedTerms& terms,
+                                                          Locale shown_in, bool snippet) const {
   std::string key = EntryKey(entry.id, entry.locale);
   key.push_back('\n');
   key.append(LocaleName(shown_in));
   key.push_back(snippet ? '+' : '-');
-  key.append(std::to_string(terms_hash.value()));
+  key.append(std::to_string(terms.hash));
   if (auto cached = shown_->Get(key)) return cached;
   auto shown = std::make_shared<ShownText>();
   shown->title = entry.title;
-  if (snippet) shown->snippet = HighlightSnippet(*PreparedBody(entry), terms);
+  if (snippet) shown->snippet = HighlightSnippet(*PreparedBody(entry), terms.terms);
   if (entry.locale != shown_in && IsChinese(entry.locale) && IsChinese(shown_in)) {
     const Normalizer& normalizer = analyzer_->normalizer();
     bool traditional = shown_in == Locale::kZhHant;

@@ -66,16 +66,23 @@ class Searcher {
   // generation.
   std::shared_ptr<const PreparedText> PreparedBody(const Entry& entry) const;
 
-  // What a hit shows of an entry: its title and, with `snippet`, a snippet of its body with `terms`
-  // marked; both in the other Chinese script when `shown_in` is that one and the entry is not.
+  // A question's terms as its hits mark them, made once per search, with the hash of the sorted
+  // terms that keys what is shown for them (a Chinese question's terms take hundreds of bytes).
+  struct MarkedTerms {
+    explicit MarkedTerms(std::unordered_set<std::string> marked);
+    std::unordered_set<std::string> terms;
+    uint64_t hash = 0;
+  };
+  // What a hit shows of an entry: its title and, with `snippet`, a snippet of its body with the
+  // terms marked; both in the other Chinese script when `shown_in` is that one and the entry is not.
   struct ShownText {
     std::string title;
     std::string snippet;  // empty without `snippet`
   };
   // Kept for the most recently shown (entry, terms, locale): a repeated question shows the same hits,
   // and making them (highlighting, and converting the script) was 40% of a server's work on one.
-  std::shared_ptr<const ShownText> Shown(const Entry& entry, const std::unordered_set<std::string>& terms,
-                                         Locale shown_in, bool snippet) const;
+  std::shared_ptr<const ShownText> Shown(const Entry& entry, const MarkedTerms& terms, Locale shown_in,
+                                         bool snippet) const;
 
   const Analyzer& analyzer() const { return *analyzer_; }
   const QueryRules& rules() const { return rules_; }
@@ -99,8 +106,9 @@ class Searcher {
   static constexpr size_t kEntryBytes = 16u << 20;
   // Recent questions' candidates: a few KB each. Per generation, so never stale.
   static constexpr size_t kResultBytes = 8u << 20;
-  // Recently shown titles and snippets: about 0.6 KB each, so the ten hits of each of 2,000
-  // questions fit.
+  // Recently shown titles and snippets, a few hundred bytes each: the ten hits of each of the
+  // benchmark's 2,000 questions at 10k entries (8 MB, with the terms themselves in the key, kept too
+  // few to answer its repeats faster).
   static constexpr size_t kShownBytes = 16u << 20;
   class Models;
   class TermFrequencies;
