@@ -610,7 +610,7 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
     // query-side file as they are now. It stays (with the one before it), and no server switches
     // or drops its caches. Decided before anything is written into the tables it shares.
     if (previous_db && only_drafts_to_do && previous_kept == previous.entries() &&
-        previous_meta.entries == stats.entries && previous_meta.classifier_inputs[0] == meta.classifier_inputs[0] &&
+        previous_meta.classifier_inputs[0] == meta.classifier_inputs[0] &&
         previous_meta.classifier_inputs[1] == meta.classifier_inputs[1] &&
         SameQuerySide(ReadAnalysisConfig((dir / previous_generation).string()), options.analysis)) {
       RemoveOldGenerations(dir, options.keep_generations);
