@@ -105,7 +105,10 @@ void HandleReadyz(const KnowledgeBase& kb, const httplib::Request& /*req*/,
 void HandleMetrics(const KnowledgeBase& kb, const Metrics& metrics, Store* store,
                    const httplib::Request& /*req*/, httplib::Response& res) {
   std::optional<int64_t> handoffs_open;
+  std::optional<ExchangeCommitCounts> exchanges;
   if (store != nullptr) {
+    ExchangeCounts counts = store->exchange_counts();
+    exchanges = {static_cast<uint64_t>(counts.exchanges), static_cast<uint64_t>(counts.commits)};
     // A failed count leaves the gauge out rather than failing the scrape: the rest is still true.
     if (Result<int64_t> open = store->CountHandoffs(HandoffStatus::kOpen); open.ok()) {
       handoffs_open = *open;
@@ -113,7 +116,7 @@ void HandleMetrics(const KnowledgeBase& kb, const Metrics& metrics, Store* store
   }
   res.status = 200;
   KnowledgeBase::CacheCounts cache = kb.search_cache();
-  res.set_content(metrics.Render(kb.generation(), kb.entry_count(), handoffs_open, {cache.lookups, cache.hits}),
+  res.set_content(metrics.Render(kb.generation(), kb.entry_count(), handoffs_open, {cache.lookups, cache.hits}, exchanges),
                   "text/plain; version=0.0.4; charset=utf-8");
 }
 

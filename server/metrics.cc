@@ -86,7 +86,8 @@ void Metrics::RecordReindex(std::string_view outcome, double seconds) {
 }
 
 std::string Metrics::Render(std::string_view generation, int64_t entries,
-                            std::optional<int64_t> handoffs_open, SearchCacheCounts cache) const {
+                            std::optional<int64_t> handoffs_open, SearchCacheCounts cache,
+                            std::optional<ExchangeCommitCounts> exchanges) const {
   std::ostringstream out;
   out.precision(9);
   {
@@ -122,6 +123,14 @@ std::string Metrics::Render(std::string_view generation, int64_t entries,
   if (handoffs_open) {
     Family(out, "kefu_handoffs_open", "gauge", "Hand-offs waiting for an agent (all teams).");
     Sample(out, "kefu_handoffs_open", "", *handoffs_open);
+  }
+  if (exchanges) {
+    Family(out, "kefu_chat_exchanges_committed_total", "counter",
+           "Chat exchanges (a message and its reply) written to the database.");
+    Sample(out, "kefu_chat_exchanges_committed_total", "", exchanges->exchanges);
+    Family(out, "kefu_chat_exchange_commits_total", "counter",
+           "Transactions that wrote them: exchanges arriving together share one (group commit).");
+    Sample(out, "kefu_chat_exchange_commits_total", "", exchanges->commits);
   }
   Family(out, "kefu_index_entries", "gauge", "Published entries in the index generation being served.");
   Sample(out, "kefu_index_entries", "", entries);

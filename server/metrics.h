@@ -29,6 +29,12 @@ struct SearchCacheCounts {
   uint64_t hits = 0;
 };
 
+// Chat exchanges written to the database and the transactions (group commits) that wrote them.
+struct ExchangeCommitCounts {
+  uint64_t exchanges = 0;
+  uint64_t commits = 0;
+};
+
 class Metrics {
  public:
   // Counts one request on `route` (a route pattern, never a raw path: labels must stay few) that
@@ -43,10 +49,11 @@ class Metrics {
   // kefu_chat_replies_total{type,reason}, kefu_reindex_jobs_total{outcome},
   // kefu_reindex_duration_seconds, kefu_index_entries and kefu_index_generation_info{generation}
   // for the index being served, kefu_search_cache_lookups_total and kefu_search_cache_hits_total,
-  // and kefu_handoffs_open unless `handoffs_open` is nullopt (no database).
+  // and, unless `handoffs_open` / `exchanges` is nullopt (no database), kefu_handoffs_open and
+  // kefu_chat_exchanges_committed_total and kefu_chat_exchange_commits_total.
   std::string Render(std::string_view generation, int64_t entries,
-                     std::optional<int64_t> handoffs_open = std::nullopt,
-                     SearchCacheCounts cache = {}) const;
+                     std::optional<int64_t> handoffs_open = std::nullopt, SearchCacheCounts cache = {},
+                     std::optional<ExchangeCommitCounts> exchanges = std::nullopt) const;
 
  private:
   struct Histogram {

@@ -1,15 +1,21 @@
-// The SQLite store: schema migrations, a small prepared-statement wrapper, one transaction per call.
+// The SQLite store: schema migrations, a small prepared-statement wrapper, one transaction per call
+// (concurrent exchanges grouped into one).
 #include "kb/store/store.h"
 
 #include <sqlite3.h>
 #include <sys/random.h>
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace kefu {
 namespace {
@@ -347,6 +353,9 @@ std::optional<HandoffStatus> ParseHandoffStatus(std::string_view name) {
   return std::nullopt;
 }
 
+// The most exchanges one transaction writes (a bound on a group's latency and memory).
+constexpr size_t kMaxGroupedExchanges = 64;
+
 std::string NewConversationId() {
   // One getrandom(2) call: std::random_device opens and reads the device per object.
   unsigned char bytes[16];
@@ -374,6 +383,18 @@ struct Store::Impl {
     statements.reset();  // its statements before the connection
     if (db != nullptr) sqlite3_close_v2(db);
   }
+
+  // A RecordExchange() call waiting for its group's commit (writers_mu guards the queue and these).
+  struct Writer {
+    const Exchange* exchange;
+    Result<ExchangeResult> result = Status::Internal("not written");
+    bool done = false;
+    std::condition_variable cv;
+  };
+  std::mutex writers_mu;         // taken before mu, never while holding it
+  std::deque<Writer*> writers;   // the front one writes the group
+  std::atomic<int64_t> committed_exchanges{0};
+  std::atomic<int64_t> exchange_commits{0};
 
   Status Exec(const char* sql) { return kefu::Exec(db, sql); }
   // One statement without bound values, prepared once (transaction control on every write).
@@ -413,6 +434,9 @@ struct Store::Impl {
     }
     return Status::Ok();
   }
+
+  // Writes one exchange inside the caller's transaction.
+  Status WriteExchange(const Exchange& exchange, ExchangeResult* result);
 
   Result<Handoff> HandoffById(int64_t id) {
     const std::string sql = std::string("SELECT ") + kHandoffColumns + " FROM handoffs WHERE id = ?";
@@ -542,83 +566,136 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
-Result<ExchangeResult> Store::RecordExchange(const Exchange& exchange) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  ExchangeResult result;
+Status Store::Impl::WriteExchange(const Exchange& exchange, ExchangeResult* result) {
   const Conversation& c = exchange.conversation;
   const ConversationStatus status =
       exchange.handoff ? ConversationStatus::kHandedOff : c.status;
-  Status status_of_txn = impl_->InTransaction([&]() -> Status {
-    if (c.id.empty()) {
-      result.conversation_id = NewConversationId();
-      Stmt s(impl_->statements.get(),
-             "INSERT INTO conversations (id, locale, customer_id, customer_email, customer_tier, "
-             "status, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-      s.Bind(1, result.conversation_id)
-          .Bind(2, c.locale)
-          .Bind(3, c.customer_id)
-          .Bind(4, c.customer_email)
-          .Bind(5, c.customer_tier)
-          .Bind(6, ConversationStatusName(status))
-          .Bind(7, c.updated_ms)
-          .Bind(8, c.updated_ms);
-      KEFU_RETURN_IF_ERROR(s.Run());
-    } else {
-      result.conversation_id = c.id;
-      Stmt s(impl_->statements.get(),
-             "UPDATE conversations SET locale = ?, customer_id = ?, customer_email = ?, "
-             "customer_tier = ?, status = ?, updated_ms = ? WHERE id = ?");
-      s.Bind(1, c.locale)
-          .Bind(2, c.customer_id)
-          .Bind(3, c.customer_email)
-          .Bind(4, c.customer_tier)
-          .Bind(5, ConversationStatusName(status))
-          .Bind(6, c.updated_ms)
-          .Bind(7, c.id);
-      KEFU_RETURN_IF_ERROR(s.Run());
-      if (sqlite3_changes(impl_->db) == 0) return Status::NotFound("no conversation " + c.id);
+  if (c.id.empty()) {
+    result->conversation_id = NewConversationId();
+    Stmt s(statements.get(),
+           "INSERT INTO conversations (id, locale, customer_id, customer_email, customer_tier, "
+           "status, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(1, result->conversation_id)
+        .Bind(2, c.locale)
+        .Bind(3, c.customer_id)
+        .Bind(4, c.customer_email)
+        .Bind(5, c.customer_tier)
+        .Bind(6, ConversationStatusName(status))
+        .Bind(7, c.updated_ms)
+        .Bind(8, c.updated_ms);
+    KEFU_RETURN_IF_ERROR(s.Run());
+  } else {
+    result->conversation_id = c.id;
+    Stmt s(statements.get(),
+           "UPDATE conversations SET locale = ?, customer_id = ?, customer_email = ?, "
+           "customer_tier = ?, status = ?, updated_ms = ? WHERE id = ?");
+    s.Bind(1, c.locale)
+        .Bind(2, c.customer_id)
+        .Bind(3, c.customer_email)
+        .Bind(4, c.customer_tier)
+        .Bind(5, ConversationStatusName(status))
+        .Bind(6, c.updated_ms)
+        .Bind(7, c.id);
+    KEFU_RETURN_IF_ERROR(s.Run());
+    if (sqlite3_changes(db) == 0) return Status::NotFound("no conversation " + c.id);
+  }
+  Result<int> seq = NextSeq(result->conversation_id);
+  if (!seq.ok()) return seq.status();
+  Turn customer = exchange.customer;
+  customer.conversation_id = result->conversation_id;
+  KEFU_RETURN_IF_ERROR(InsertTurn(customer, *seq));
+  Turn bot = exchange.bot;
+  bot.conversation_id = result->conversation_id;
+  KEFU_RETURN_IF_ERROR(InsertTurn(bot, *seq + 1));
+  if (exchange.handoff) {
+    const Handoff& h = *exchange.handoff;
+    Stmt s(statements.get(),
+           "INSERT INTO handoffs (conversation_id, question, candidates, reason, priority, "
+           "locale, customer_id, customer_tier, team, status, created_ms) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)");
+    s.Bind(1, result->conversation_id)
+        .Bind(2, h.question)
+        .Bind(3, h.candidates_json.empty() ? std::string("[]") : h.candidates_json)
+        .Bind(4, h.reason)
+        .Bind(5, h.priority)
+        .Bind(6, h.locale)
+        .Bind(7, h.customer_id)
+        .Bind(8, h.customer_tier)
+        .Bind(9, h.team)
+        .Bind(10, h.created_ms);
+    KEFU_RETURN_IF_ERROR(s.Run());
+    result->handoff_id = sqlite3_last_insert_rowid(db);
+    if (exchange.queue_webhook) {
+      Stmt queue(statements.get(),
+                 "INSERT INTO webhook_outbox (handoff_id, transcript_seq, next_attempt_ms, "
+                 "created_ms) VALUES (?, ?, ?, ?)");
+      queue.Bind(1, result->handoff_id)
+          .Bind(2, *seq + 1)  // the bot's hand-off reply: the transcript the webhook sends
+          .Bind(3, h.created_ms)
+          .Bind(4, h.created_ms);
+      KEFU_RETURN_IF_ERROR(queue.Run());
     }
-    Result<int> seq = impl_->NextSeq(result.conversation_id);
-    if (!seq.ok()) return seq.status();
-    Turn customer = exchange.customer;
-    customer.conversation_id = result.conversation_id;
-    KEFU_RETURN_IF_ERROR(impl_->InsertTurn(customer, *seq));
-    Turn bot = exchange.bot;
-    bot.conversation_id = result.conversation_id;
-    KEFU_RETURN_IF_ERROR(impl_->InsertTurn(bot, *seq + 1));
-    if (exchange.handoff) {
-      const Handoff& h = *exchange.handoff;
-      Stmt s(impl_->statements.get(),
-             "INSERT INTO handoffs (conversation_id, question, candidates, reason, priority, "
-             "locale, customer_id, customer_tier, team, status, created_ms) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)");
-      s.Bind(1, result.conversation_id)
-          .Bind(2, h.question)
-          .Bind(3, h.candidates_json.empty() ? std::string("[]") : h.candidates_json)
-          .Bind(4, h.reason)
-          .Bind(5, h.priority)
-          .Bind(6, h.locale)
-          .Bind(7, h.customer_id)
-          .Bind(8, h.customer_tier)
-          .Bind(9, h.team)
-          .Bind(10, h.created_ms);
-      KEFU_RETURN_IF_ERROR(s.Run());
-      result.handoff_id = sqlite3_last_insert_rowid(impl_->db);
-      if (exchange.queue_webhook) {
-        Stmt queue(impl_->statements.get(),
-                   "INSERT INTO webhook_outbox (handoff_id, transcript_seq, next_attempt_ms, "
-                   "created_ms) VALUES (?, ?, ?, ?)");
-        queue.Bind(1, result.handoff_id)
-            .Bind(2, *seq + 1)  // the bot's hand-off reply: the transcript the webhook sends
-            .Bind(3, h.created_ms)
-            .Bind(4, h.created_ms);
-        KEFU_RETURN_IF_ERROR(queue.Run());
+  }
+  return Status::Ok();
+}
+
+// Group commit (LevelDB's DBImpl::Write): exchanges that arrive while one is being written queue up,
+// and the writer at the front writes them all in one transaction, each in its own savepoint so that
+// one failing (an unknown conversation) does not fail the others. SQLite then writes the pages they
+// share to the WAL once per group instead of once per exchange. Every caller returns only after the
+// commit that holds its exchange, so an answered reply is as durable as before.
+Result<ExchangeResult> Store::RecordExchange(const Exchange& exchange) {
+  Impl::Writer me{&exchange};
+  std::unique_lock<std::mutex> queue_lock(impl_->writers_mu);
+  impl_->writers.push_back(&me);
+  while (!me.done && &me != impl_->writers.front()) me.cv.wait(queue_lock);
+  if (me.done) return std::move(me.result);
+
+  const size_t n = std::min(impl_->writers.size(), kMaxGroupedExchanges);
+  std::vector<Impl::Writer*> group(impl_->writers.begin(), impl_->writers.begin() + n);
+  queue_lock.unlock();
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    Status txn = impl_->InTransaction([&]() -> Status {
+      for (Impl::Writer* w : group) {
+        KEFU_RETURN_IF_ERROR(impl_->Run("SAVEPOINT exchange"));
+        ExchangeResult written;
+        Status s = impl_->WriteExchange(*w->exchange, &written);
+        if (!s.ok()) KEFU_RETURN_IF_ERROR(impl_->Run("ROLLBACK TO exchange"));
+        KEFU_RETURN_IF_ERROR(impl_->Run("RELEASE exchange"));
+        if (s.ok()) {
+          w->result = std::move(written);
+        } else {
+          w->result = s;
+        }
       }
+      return Status::Ok();
+    });
+    // Nothing of the group is stored unless the commit is.
+    if (!txn.ok()) {
+      for (Impl::Writer* w : group) w->result = txn;
+    } else {
+      int64_t written = 0;
+      for (Impl::Writer* w : group) written += w->result.ok() ? 1 : 0;
+      impl_->committed_exchanges.fetch_add(written, std::memory_order_relaxed);
+      if (written > 0) impl_->exchange_commits.fetch_add(1, std::memory_order_relaxed);
     }
-    return Status::Ok();
-  });
-  if (!status_of_txn.ok()) return status_of_txn;
-  return result;
+  }
+  queue_lock.lock();
+  for (size_t i = 0; i < n; ++i) {
+    Impl::Writer* w = impl_->writers.front();
+    impl_->writers.pop_front();
+    if (w == &me) continue;
+    w->done = true;
+    w->cv.notify_one();
+  }
+  if (!impl_->writers.empty()) impl_->writers.front()->cv.notify_one();
+  return std::move(me.result);
+}
+
+ExchangeCounts Store::exchange_counts() const {
+  return {impl_->committed_exchanges.load(std::memory_order_relaxed),
+          impl_->exchange_commits.load(std::memory_order_relaxed)};
 }
 
 Result<Conversation> Store::GetConversation(std::string_view id) {

@@ -4,7 +4,8 @@
 // schema is versioned in `schema_version` and migrated forward on Open(). Every statement is a
 // prepared statement with bound values. Also here: erasing a conversation or a customer's data
 // (privacy requests, retention) and BackupDatabase(), a consistent copy of a file in use.
-// Thread-safe: one connection behind a mutex; every method is one transaction.
+// Thread-safe: one connection behind a mutex; every method is one transaction, except that
+// RecordExchange() calls arriving together share one (group commit; each returns after it commits).
 #pragma once
 
 #include <cstdint>
@@ -153,6 +154,12 @@ struct StoreStats {
   std::vector<Unanswered> unanswered;
 };
 
+// How RecordExchange() calls were committed since Open() (the server's /metrics).
+struct ExchangeCounts {
+  int64_t exchanges = 0;  // exchanges committed
+  int64_t commits = 0;    // the transactions that committed them; exchanges / commits = mean group
+};
+
 struct ExchangeResult {
   std::string conversation_id;
   int64_t handoff_id = 0;  // 0 without a new hand-off
@@ -195,6 +202,7 @@ class Store {
   static int SchemaVersion();
 
   Result<ExchangeResult> RecordExchange(const Exchange& exchange);
+  ExchangeCounts exchange_counts() const;
   // kNotFound for an unknown id.
   Result<Conversation> GetConversation(std::string_view id);
   // The conversation's turns in order; empty for an unknown id.

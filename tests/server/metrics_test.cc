@@ -61,6 +61,10 @@ TEST(Metrics, RendersBotRepliesOpenHandoffsAndReindexJobs) {
       << text;
   EXPECT_TRUE(Has(text, "# TYPE kefu_handoffs_open gauge")) << text;
   EXPECT_TRUE(Has(text, "kefu_handoffs_open 5")) << text;
+  const std::string grouped = metrics.Render("gen-7", 42, 5, {}, ExchangeCommitCounts{30, 12});
+  EXPECT_TRUE(Has(grouped, "# TYPE kefu_chat_exchanges_committed_total counter")) << grouped;
+  EXPECT_TRUE(Has(grouped, "kefu_chat_exchanges_committed_total 30")) << grouped;
+  EXPECT_TRUE(Has(grouped, "kefu_chat_exchange_commits_total 12")) << grouped;
   EXPECT_TRUE(Has(text, "# TYPE kefu_reindex_jobs_total counter")) << text;
   EXPECT_TRUE(Has(text, R"(kefu_reindex_jobs_total{outcome="succeeded"} 1)")) << text;
   EXPECT_TRUE(Has(text, R"(kefu_reindex_jobs_total{outcome="failed"} 1)")) << text;
@@ -73,6 +77,7 @@ TEST(Metrics, RendersBotRepliesOpenHandoffsAndReindexJobs) {
   // Without a database there is no hand-off gauge; without jobs the families are still declared.
   const std::string bare = Metrics().Render("gen-1", 1);
   EXPECT_EQ(bare.find("kefu_handoffs_open"), std::string::npos) << bare;
+  EXPECT_EQ(bare.find("kefu_chat_exchange"), std::string::npos) << bare;
   EXPECT_TRUE(Has(bare, "kefu_reindex_duration_seconds_count 0")) << bare;
 }
 

@@ -343,6 +343,12 @@ TEST(MetricsEndpoint, CountsBotRepliesByTypeAndReasonAndReadsOpenHandoffsFromThe
     EXPECT_EQ(Sample(text, series(key.first, key.second)), count) << text;
   }
   EXPECT_EQ(Sample(text, "kefu_handoffs_open"), 2) << text;
+  // Every reply was written with its message, in at most one commit each.
+  int replies = 0;
+  for (const auto& [key, count] : expected) replies += count;
+  EXPECT_EQ(Sample(text, "kefu_chat_exchanges_committed_total"), replies) << text;
+  EXPECT_GE(Sample(text, "kefu_chat_exchange_commits_total"), 1) << text;
+  EXPECT_LE(Sample(text, "kefu_chat_exchange_commits_total"), replies) << text;
 
   // Read at scrape time: claiming one leaves one open.
   httplib::Result claimed =

@@ -7,7 +7,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <chrono>
 #include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "tests/testing/temp_dir.h"
 
@@ -399,6 +404,55 @@ TEST(Store, DeletesConversationsNotUpdatedSinceACutoff) {
   EXPECT_EQ(store->DeleteConversationsUpdatedBefore(10000)->conversations, 2);
   ExpectGone(*store, edge);
   ExpectGone(*store, recent);
+}
+
+// Exchanges that arrive while another is being written are committed together, each still on its
+// own: one that fails (an unknown conversation) leaves the rest of its group stored. Another
+// connection holds the write lock meanwhile, so that the callers queue up behind the first.
+TEST(Store, ExchangesArrivingTogetherShareACommitAndFailAlone) {
+  testing::TempDir dir;
+  auto store = OpenOrDie(dir.Path("kefu.db"));
+  ASSERT_NE(store, nullptr);
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.Path("kefu.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  constexpr int kCallers = 8;
+  std::vector<Result<ExchangeResult>> results(kCallers, Status::Internal("not run"));
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] {
+      Exchange e = NewExchange(1000 + i);
+      if (i == 5) e.conversation.id = "00000000000000000000000000000000";  // not stored
+      results[i] = store->RecordExchange(e);
+    });
+  }
+  // Well inside the store's 5 s busy timeout: the first caller waits for the lock, the rest queue.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  for (std::thread& t : callers) t.join();
+  sqlite3_close(other);
+
+  std::set<std::string> ids;
+  for (int i = 0; i < kCallers; ++i) {
+    if (i == 5) {
+      EXPECT_EQ(results[i].status().code(), StatusCode::kNotFound);
+      continue;
+    }
+    ASSERT_TRUE(results[i].ok()) << i << ": " << results[i].status().ToString();
+    ids.insert(results[i]->conversation_id);
+    EXPECT_EQ(store->ListTurns(results[i]->conversation_id)->size(), 2u);
+  }
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kCallers - 1));
+  ExchangeCounts counts = store->exchange_counts();
+  EXPECT_EQ(counts.exchanges, kCallers - 1);
+  // One commit per caller without grouping; the queued callers share the second.
+  EXPECT_LT(counts.commits, kCallers - 2);
+  EXPECT_GE(counts.commits, 1);
+
+  // Alone, an exchange is its own commit.
+  ASSERT_TRUE(store->RecordExchange(NewExchange(2000)).ok());
+  EXPECT_EQ(store->exchange_counts().commits, counts.commits + 1);
 }
 
 TEST(Store, BackupCopiesWhatIsCommittedWhileTheStoreKeepsWriting) {
