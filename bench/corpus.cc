@@ -14,6 +14,8 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "kb/text/analyzer.h"
+
 namespace kefu::bench {
 namespace {
 
@@ -169,9 +171,26 @@ std::vector<std::string> EnglishTail(std::mt19937_64& rng) {
   return out;
 }
 
-// The Chinese tail as character indexes, shared by both scripts: words of two or three characters,
-// characters themselves Zipf-distributed (a few are in many words, as in real text).
-std::vector<std::vector<uint16_t>> ChineseTail(std::mt19937_64& rng, size_t characters) {
+// True when ICU's dictionary knows `word` (both scripts' forms) as one word: the analyser, with no
+// bigrams, makes it a single Han word.
+bool IsDictionaryWord(const Analyzer& analyzer, const std::string& word, ScriptHint hint) {
+  std::vector<Token> tokens = analyzer.Analyze(word, hint);
+  return tokens.size() == 1 && tokens[0].kind == TokenKind::kHanWord && tokens[0].begin == 0 &&
+         tokens[0].end == word.size();
+}
+
+// The Chinese tail as character indexes, shared by both scripts: real words of two or three
+// characters, made of characters that are themselves Zipf-distributed (a few are in many words, as
+// in real text) and kept only when ICU's dictionary knows them in both scripts, so that the index
+// sees words, as it would in real FAQs, rather than single characters (an unknown string is split
+// into them). The vocabulary thus depends on ICU's dictionary (ICU 72 in Debian 12) besides the seed.
+std::vector<std::vector<uint16_t>> ChineseTail(std::mt19937_64& rng, const std::vector<std::string>& simplified,
+                                               const std::vector<std::string>& traditional) {
+  AnalyzerOptions options;
+  options.han_bigrams = false;
+  Result<std::unique_ptr<Analyzer>> analyzer = Analyzer::Create(options);
+  if (!analyzer.ok()) std::abort();
+  const size_t characters = simplified.size();
   Zipf character_rank(characters, 0.7);
   std::vector<size_t> order(characters);  // which character has which rank
   for (size_t i = 0; i < characters; ++i) order[i] = i;
@@ -181,12 +200,16 @@ std::vector<std::vector<uint16_t>> ChineseTail(std::mt19937_64& rng, size_t char
   while (out.size() < kTailWords) {
     std::vector<uint16_t> w;
     size_t length = rng() % 10 < 7 ? 2 : 3;
-    std::string key;
+    std::string hans, hant;
     for (size_t c = 0; c < length; ++c) {
       w.push_back(static_cast<uint16_t>(order[character_rank(rng)]));
-      key += std::to_string(w.back()) + ",";
+      hans += simplified[w.back()];
+      hant += traditional[w.back()];
     }
-    if (seen.insert(key).second) out.push_back(std::move(w));
+    if (seen.insert(hans).second && IsDictionaryWord(**analyzer, hans, ScriptHint::kSimplified) &&
+        IsDictionaryWord(**analyzer, hant, ScriptHint::kTraditional)) {
+      out.push_back(std::move(w));
+    }
   }
   return out;
 }
@@ -222,7 +245,7 @@ std::vector<Language> MakeLanguages(uint64_t seed) {
   for (const std::string& c : SplitHan(kHanSimplified)) simplified.push_back(c);
   for (const std::string& c : SplitHan(kHanTraditional)) traditional.push_back(c);
   if (simplified.size() != traditional.size()) std::abort();  // the two tables must stay aligned
-  std::vector<std::vector<uint16_t>> han_tail = ChineseTail(rng, simplified.size());
+  std::vector<std::vector<uint16_t>> han_tail = ChineseTail(rng, simplified, traditional);
 
   std::vector<Language> langs(3);
   const std::vector<std::string>* heads[] = {&kHansWords, &kHantWords, &kEnWords};

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -68,6 +69,7 @@ void SearchKefu(const kefu::bench::BenchCorpus& corpus, const fs::path& dir, Fig
   }
   for (int pass = 0; pass < 2; ++pass) {
     std::vector<double> micros;
+    std::map<kefu::Locale, std::vector<double>> by_locale;  // where the time goes, per script
     int right = 0;
     for (const auto& q : corpus.queries) {
       kefu::SearchRequest request;
@@ -76,7 +78,15 @@ void SearchKefu(const kefu::bench::BenchCorpus& corpus, const fs::path& dir, Fig
       auto start = Clock::now();
       auto result = (*kb)->Search(request);
       micros.push_back(Seconds(start) * 1e6);
+      by_locale[q.locale].push_back(micros.back());
       if (result.ok() && !result->hits.empty() && result->hits[0].id == q.relevant) ++right;
+    }
+    if (pass == 0) {
+      for (const auto& [locale, v] : by_locale) {
+        std::fprintf(stderr, "kefu-bench: %s questions: %zu, p50 %.0f us, p99 %.0f us\n",
+                     std::string(kefu::LocaleName(locale)).c_str(), v.size(),
+                     Percentile(v, 0.5), Percentile(v, 0.99));
+      }
     }
     (pass == 0 ? f->p50_us : f->warm_p50_us) = Percentile(micros, 0.5);
     (pass == 0 ? f->p99_us : f->warm_p99_us) = Percentile(micros, 0.99);
