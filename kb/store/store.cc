@@ -391,8 +391,8 @@ struct Store::Impl {
     bool done = false;
     std::condition_variable cv;
   };
-  std::mutex writers_mu;         // taken before mu, never while holding it
-  std::deque<Writer*> writers;   // the front one writes the group
+  std::mutex writers_mu;        // never held together with mu
+  std::deque<Writer*> writers;  // the front one writes the group
   std::atomic<int64_t> committed_exchanges{0};
   std::atomic<int64_t> exchange_commits{0};
 
