@@ -98,6 +98,8 @@ std::string Fill(std::string text, std::string_view key, std::string_view value)
 std::string Fill(std::string text, std::string_view key, int64_t value) {
   return Fill(std::move(text), key, std::to_string(value));
 }
+// "1000+" for a number that is only a lower bound (a queue longer than the store counts).
+std::string AtLeast(int64_t value, bool at_least) { return std::to_string(value) + (at_least ? "+" : ""); }
 
 // The bot answers whose entry the customer marked not helpful (helpful: false) afterwards: the
 // latest answer at or before the feedback, with the feedback's entry when it names one.
@@ -220,9 +222,11 @@ ChatHandoff ChatService::HandoffStatusFor(const Handoff& handoff, Locale locale,
   }
   const Result<QueuePosition> position = store_.PositionOf(handoff);
   const int ahead = position.ok() ? position->ahead : 0;
+  out.at_least = position.ok() && position->at_least;
   out.position = ahead + 1;
   out.eta_minutes = std::max(options_.min_eta_minutes, options_.minutes_per_handoff * ahead);
-  out.message = Fill(Fill(texts.queued, "ahead", ahead), "eta", out.eta_minutes);
+  out.message = Fill(Fill(texts.queued, "ahead", AtLeast(ahead, out.at_least)), "eta",
+                     AtLeast(out.eta_minutes, out.at_least));
   if (IsOpen(options_.hours, now)) return out;
 
   // Out of hours the queue only starts moving at the next opening.
@@ -236,7 +240,7 @@ ChatHandoff ChatService::HandoffStatusFor(const Handoff& handoff, Locale locale,
     out.message = Fill(Fill(Fill(texts.queued_later, "day",
                                  texts.weekdays[LocalWeekday(options_.hours, opening)]),
                             "time", LocalTimeOfDay(options_.hours, opening)),
-                       "eta", out.eta_minutes);
+                       "eta", AtLeast(out.eta_minutes, out.at_least));
   }
   return out;
 }
@@ -446,8 +450,9 @@ Result<ChatResponse> ChatService::Chat(const ChatRequest& request) {
         HandoffStatusFor(*latest, reply_locale, !conversation.customer_email.empty(), now);
     if (latest->status == HandoffStatus::kOpen && !response.handoff->out_of_hours) {
       response.handoff->message =
-          Fill(Fill(texts.still_queued, "position", response.handoff->position), "eta",
-               response.handoff->eta_minutes);
+          Fill(Fill(texts.still_queued, "position",
+                    AtLeast(response.handoff->position, response.handoff->at_least)),
+               "eta", AtLeast(response.handoff->eta_minutes, response.handoff->at_least));
     }
   }
   if (response.handoff) reply.text = response.handoff->message;

@@ -31,6 +31,7 @@ void to_json(json& j, const ChatHandoff& v) {
            {"status", v.status},
            {"position", v.position},
            {"eta_minutes", v.eta_minutes},
+           {"at_least", v.at_least},
            {"out_of_hours", v.out_of_hours},
            {"reply_by", v.reply_by},
            {"message", v.message}};

@@ -43,6 +43,8 @@ struct ChatHandoff {
   std::string status;  // open | claimed | resolved
   int position = 0;    // 1 = next in its queue; 0 once claimed
   int eta_minutes = 0;
+  // position and eta_minutes are lower bounds: more hand-offs are ahead than the store counts.
+  bool at_least = false;
   bool out_of_hours = false;       // outside the agents' business hours
   std::string reply_by = "chat";   // "chat", or "email" out of hours when the e-mail is known
   std::string message;

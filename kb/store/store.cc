@@ -764,19 +764,24 @@ Result<std::vector<Handoff>> Store::ListHandoffs(HandoffStatus status, std::stri
 
 Result<QueuePosition> Store::PositionOf(const Handoff& h) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  // The same order as ListHandoffs: higher priority, then older, then lower id go first.
+  // The same order as ListHandoffs: higher priority, then older, then lower id go first. Counting
+  // visits every row counted, so it stops at the bound: a backlog of thousands would otherwise
+  // cost each new hand-off a scan of it.
   Stmt s(impl_->statements.get(),
-         "SELECT COUNT(*) FROM handoffs WHERE status = 'open' AND team = ? AND id != ? AND "
-         "(priority > ? OR (priority = ? AND (created_ms < ? OR (created_ms = ? AND id < ?))))");
+         "SELECT COUNT(*) FROM (SELECT 1 FROM handoffs WHERE status = 'open' AND team = ? AND id != ? "
+         "AND (priority > ? OR (priority = ? AND (created_ms < ? OR (created_ms = ? AND id < ?)))) "
+         "LIMIT ?)");
   s.Bind(1, h.team)
       .Bind(2, h.id)
       .Bind(3, h.priority)
       .Bind(4, h.priority)
       .Bind(5, h.created_ms)
       .Bind(6, h.created_ms)
-      .Bind(7, h.id);
+      .Bind(7, h.id)
+      .Bind(8, kMaxCountedAhead);
   QueuePosition position;
   if (s.Step()) position.ahead = static_cast<int>(s.Int(0));
+  position.at_least = position.ahead >= kMaxCountedAhead;
   KEFU_RETURN_IF_ERROR(s.status());
   return position;
 }

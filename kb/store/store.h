@@ -100,7 +100,10 @@ struct Suggestion {
 
 // Where an open hand-off stands in its team's queue.
 struct QueuePosition {
-  int ahead = 0;  // open hand-offs of the same team served before it
+  // Open hand-offs of the same team served before it, counted up to Store::kMaxCountedAhead (the
+  // count takes time in proportion to it); a longer queue reports the bound with `at_least` set.
+  int ahead = 0;
+  bool at_least = false;
 };
 
 // What a deletion removed (Store::DeleteConversation() and friends).
@@ -214,6 +217,7 @@ class Store {
   // Hand-offs with `status` (and `team` unless empty), by priority (highest first), then age
   // (oldest first), then id.
   Result<std::vector<Handoff>> ListHandoffs(HandoffStatus status, std::string_view team);
+  static constexpr int kMaxCountedAhead = 1000;
   Result<QueuePosition> PositionOf(const Handoff& handoff);
   // How many hand-offs have `status`, in every team.
   Result<int64_t> CountHandoffs(HandoffStatus status);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kb/knowledge_base.h"
+#include "kb/store/store.h"
 #include "server/server.h"
 #include "tests/server/test_support.h"
 
@@ -540,6 +541,52 @@ TEST(ChatWithoutConfiguration, AgentRoutesAnswer503AndChatNeedsADatabase) {
   EXPECT_EQ(admin.status, 503);
   JsonResponse chat = ToJsonResponse(client.Post("/api/v1/chat", R"({"message":"hi"})", "application/json"));
   EXPECT_EQ(chat.status, 503) << chat.body;
+  server.Stop();
+}
+
+// A backlog longer than the store counts: the customer is told a lower bound ("1000+"), not a
+// number that would promise a shorter wait than the truth.
+TEST(ChatQueue, ABacklogLongerThanTheCountIsShownAsALowerBound) {
+  Result<std::unique_ptr<KnowledgeBase>> kb = OpenSharedIndex();
+  ASSERT_TRUE(kb.ok()) << kb.status().ToString();
+  TempDir var("kefu-chat-backlog");
+  const std::string db = var.path() + "/kefu.db";
+  {
+    Result<std::unique_ptr<Store>> store = Store::Open(StoreOptions{.path = db});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    // An hour old: recent enough for the server's retention to keep them.
+    const int64_t start = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count() - 3'600'000;
+    for (int i = 0; i < Store::kMaxCountedAhead; ++i) {
+      const int64_t at = start + i;
+      Exchange e;
+      e.conversation.locale = "en";
+      e.conversation.updated_ms = at;
+      e.customer = {.role = TurnRole::kCustomer, .text = "agent", .reply_type = "message", .created_ms = at};
+      e.bot = {.role = TurnRole::kBot, .text = "queued", .reply_type = "handoff", .reason = "asked_for_human",
+               .created_ms = at};
+      e.handoff = Handoff{.question = "agent", .reason = "asked_for_human", .team = "general", .created_ms = at};
+      ASSERT_TRUE((*store)->RecordExchange(e).ok());
+    }
+  }
+  ServerOptions options = LoopbackServerOptions();
+  options.db_path = db;
+  Server server(**kb, options);
+  ASSERT_TRUE(server.Start().ok());
+  httplib::Client client("127.0.0.1", server.port());
+  JsonResponse r = ToJsonResponse(
+      client.Post("/api/v1/chat", R"({"message": "转人工", "locale": "zh-Hans"})", "application/json"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json& h = r.json["handoff"];
+  EXPECT_EQ(h["position"], Store::kMaxCountedAhead + 1) << r.body;
+  EXPECT_TRUE(h["at_least"].get<bool>()) << r.body;
+  EXPECT_NE(h["message"].get<std::string>().find("1000+"), std::string::npos) << r.body;
+  // Asked again, the bot steps aside and repeats the bound.
+  json again = {{"message", "还要等多久"}, {"locale", "zh-Hans"}, {"conversation_id", r.json["conversation_id"]}};
+  JsonResponse waiting = ToJsonResponse(client.Post("/api/v1/chat", again.dump(), "application/json"));
+  ASSERT_EQ(waiting.status, 200) << waiting.body;
+  EXPECT_EQ(waiting.json["reply"]["reason"], "already_handed_off") << waiting.body;
+  EXPECT_NE(waiting.json["reply"]["text"].get<std::string>().find("1001+"), std::string::npos) << waiting.body;
   server.Stop();
 }
 

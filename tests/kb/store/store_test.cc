@@ -96,6 +96,30 @@ TEST(Store, QueuesHandOffsByPriorityThenAge) {
   EXPECT_EQ(store->PositionOf(*store->GetHandoff(d->handoff_id))->ahead, 0);
 }
 
+// A backlog longer than the bound is counted up to it and marked as a lower bound; the front of
+// the queue and a queue just under the bound are exact.
+TEST(Store, QueuePositionsAreCountedUpToABound) {
+  testing::TempDir dir;
+  auto store = OpenOrDie(dir.Path("kefu.db"));
+  ASSERT_NE(store, nullptr);
+  std::vector<int64_t> ids;
+  for (int i = 0; i <= Store::kMaxCountedAhead + 1; ++i) {
+    auto r = store->RecordExchange(NewExchange(1000 + i, NewHandoff(0, 1000 + i)));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ids.push_back(r->handoff_id);
+  }
+  auto first = store->PositionOf(*store->GetHandoff(ids.front()));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->ahead, 0);
+  EXPECT_FALSE(first->at_least);
+  auto under = store->PositionOf(*store->GetHandoff(ids[Store::kMaxCountedAhead - 1]));
+  EXPECT_EQ(under->ahead, Store::kMaxCountedAhead - 1);
+  EXPECT_FALSE(under->at_least);
+  auto last = store->PositionOf(*store->GetHandoff(ids.back()));  // 1,001 ahead
+  EXPECT_EQ(last->ahead, Store::kMaxCountedAhead);
+  EXPECT_TRUE(last->at_least);
+}
+
 TEST(Store, HandOffLifeCycle) {
   testing::TempDir dir;
   auto store = OpenOrDie(dir.Path("kefu.db"));
