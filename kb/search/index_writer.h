@@ -4,8 +4,10 @@
 // re-analysed; so are the classifiers of a language group whose phrasings did not change. An update
 // shares the previous generation's files (hard links; Xapian writes the new revision beside the old
 // one), so it costs what changed, not the index's size; the current generation and the one before
-// it stay readable, older ones are removed when an update starts. Entries are analysed on a pool of
-// threads and written by one, in entry order. One build at a time per DIR (flock).
+// it stay readable, older ones are removed when an update starts. A full build analyses and writes
+// on every worker, each into a shard of its own, and merges the shards with Xapian's compactor; an
+// update analyses on a pool of threads and writes on one, in entry order. One build at a time per
+// DIR (flock).
 #pragma once
 
 #include <cstdint>
@@ -40,9 +42,9 @@ struct IndexBuildOptions {
   std::function<Status(const std::string& gen_dir)> verify;
   // The classifier trained on the entries' questions (classifier.h). Default: ClassifierOptions'.
   ClassifierOptions classifier;
-  // Threads analysing entries; one more writes them to Xapian in entry order, so the index has the
-  // same documents whatever the number. 1 analyses on the writing thread. Default: 0, meaning
-  // std::thread::hardware_concurrency().
+  // Threads analysing entries: in a full build each also writes its run of entries into a shard of
+  // its own; in an update one more writes them all in entry order. The index has the same documents
+  // and docids whatever the number. Default: 0, meaning std::thread::hardware_concurrency().
   int workers = 0;
 };
 

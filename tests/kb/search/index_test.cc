@@ -528,14 +528,21 @@ TEST(Generations, AnEntryTurnedDraftLeavesTheIndexAndReturnsWhenPublished) {
   EXPECT_EQ(published->by_locale, (std::map<std::string, int64_t>{{"en", 2}}));
 }
 
-// Every document of a generation as text (docid, data, values, terms with wdf and positions),
+// Every document of a generation as text (docid, length, data, values, terms with wdf and
+// positions), the statistics ranking reads (document count and lengths, each term's frequencies),
 // and its classifier files' bytes.
 std::string DumpGeneration(const fs::path& gen_dir) {
   std::ostringstream out;
   Xapian::Database db((gen_dir / kGenerationDb).string());
+  out << "docs " << db.get_doccount() << " last " << db.get_lastdocid() << " avlength " << db.get_avlength()
+      << " doclength " << db.get_doclength_lower_bound() << "-" << db.get_doclength_upper_bound() << "\n";
+  for (auto t = db.allterms_begin(); t != db.allterms_end(); ++t) {
+    out << "term " << *t << " " << t.get_termfreq() << " " << db.get_collection_freq(*t) << " "
+        << db.get_wdf_upper_bound(*t) << "\n";
+  }
   for (auto d = db.postlist_begin(""); d != db.postlist_end(""); ++d) {
     Xapian::Document doc = db.get_document(*d);
-    out << "doc " << *d << " data " << doc.get_data() << "\n";
+    out << "doc " << *d << " length " << db.get_doclength(*d) << " data " << doc.get_data() << "\n";
     for (auto v = doc.values_begin(); v != doc.values_end(); ++v) out << " value " << v.get_valueno() << " " << *v;
     for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
       out << "\n " << *t << " wdf " << t.get_wdf() << " at";
@@ -586,6 +593,30 @@ TEST(Generations, AnyNumberOfAnalysisWorkersBuildsTheSameIndexAndClassifiers) {
   for (const auto& dump : dumps) {
     EXPECT_GT(dump[0].size(), 100'000u);
     EXPECT_TRUE(dump[0] == dump[1]) << "the index differs with 1 and 3 workers";
+  }
+}
+
+// A full build writes a shard per worker and merges them: also with more workers than entries,
+// shards of drafts only, or nothing published, and no shard is left in the generation.
+TEST(Generations, FullBuildsMergeTheirShardsWhateverTheyHold) {
+  Entry draft_a = MakeEntry("a", "alpha question"), draft_c = MakeEntry("c", "gamma question");
+  draft_a.status = draft_c.status = EntryStatus::kDraft;
+  for (const std::vector<Entry>& entries : {std::vector<Entry>{draft_a, MakeEntry("b", "beta question"), draft_c},
+                                            std::vector<Entry>{draft_a, draft_c}}) {
+    TempDir dir;
+    IndexBuildOptions options;
+    options.index_dir = dir.path();
+    options.workers = 5;
+    auto built = BuildIndex(entries, options);
+    ASSERT_TRUE(built.ok()) << built.status().ToString();
+    EXPECT_EQ(built->skipped_drafts, 2);
+    EXPECT_EQ(IdsFor(dir, "beta"), built->entries == 1 ? std::vector<std::string>{"b"} : std::vector<std::string>{});
+    EXPECT_TRUE(IdsFor(dir, "alpha").empty());
+    auto gen = ReadCurrentGeneration(dir.path());
+    ASSERT_TRUE(gen.ok());
+    for (const auto& item : fs::directory_iterator(fs::path(dir.path()) / *gen)) {
+      EXPECT_EQ(item.path().filename().string().rfind("shard-", 0), std::string::npos) << item.path();
+    }
   }
 }
 
