@@ -256,10 +256,9 @@ void ParallelFor(size_t n, int workers, const Fn& fn) {
 // A full build's documents: `workers` threads each analyse one contiguous run of the entries and
 // write it into a Xapian database of its own under `dir`. Entries in (id, locale) order have
 // increasing docids (schema.h), so the shards' docid ranges are disjoint and MergeShards can keep
-// the docids. One writer, fed by
-// the analysis threads, was the build's bottleneck (perf at 100k: the writing thread busy
-// throughout, the analysing ones a fifth of the time). `phrasings[i]` gets sorted[i]'s classifier
-// features. Returns the shards in docid order.
+// the docids. One writer fed by the analysis threads was the build's bottleneck (perf at 100k: the
+// writing thread busy throughout, the analysing ones a fifth of the time). `phrasings[i]` gets
+// sorted[i]'s classifier features. Returns the shards in docid order.
 std::vector<fs::path> WriteShards(const std::vector<const Entry*>& sorted, const std::vector<Xapian::docid>& base_of,
                                   const Analyzer& analyzer, const ClassifierOptions* classifier, int workers,
                                   const fs::path& dir, const std::function<void(size_t, size_t)>& progress,
