@@ -601,16 +601,20 @@ TEST(Generations, AnyNumberOfAnalysisWorkersBuildsTheSameIndexAndClassifiers) {
 TEST(Generations, FullBuildsMergeTheirShardsWhateverTheyHold) {
   Entry draft_a = MakeEntry("a", "alpha question"), draft_c = MakeEntry("c", "gamma question");
   draft_a.status = draft_c.status = EntryStatus::kDraft;
-  for (const std::vector<Entry>& entries : {std::vector<Entry>{draft_a, MakeEntry("b", "beta question"), draft_c},
-                                            std::vector<Entry>{draft_a, draft_c}}) {
+  struct Case {
+    std::vector<Entry> entries;
+    std::vector<std::string> beta;  // what "beta" finds
+  };
+  for (const Case& c : {Case{{draft_a, MakeEntry("b", "beta question"), draft_c}, {"b"}}, Case{{draft_a, draft_c}, {}}}) {
     TempDir dir;
     IndexBuildOptions options;
     options.index_dir = dir.path();
     options.workers = 5;
-    auto built = BuildIndex(entries, options);
+    auto built = BuildIndex(c.entries, options);
     ASSERT_TRUE(built.ok()) << built.status().ToString();
     EXPECT_EQ(built->skipped_drafts, 2);
-    EXPECT_EQ(IdsFor(dir, "beta"), built->entries == 1 ? std::vector<std::string>{"b"} : std::vector<std::string>{});
+    EXPECT_EQ(built->entries, static_cast<int64_t>(c.beta.size()));
+    EXPECT_EQ(IdsFor(dir, "beta"), c.beta);
     EXPECT_TRUE(IdsFor(dir, "alpha").empty());
     auto gen = ReadCurrentGeneration(dir.path());
     ASSERT_TRUE(gen.ok());
