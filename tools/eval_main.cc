@@ -47,7 +47,8 @@ constexpr char kUsage[] =
     "                    does not cover are in production\n"
     "--set               override a ranking or policy setting for this run, e.g. --set bm25_b=0.7\n"
     "                    (bigram_weight aggregate_weight body_weight pair_weight synonym_weight bm25_k1\n"
-    "                     bm25_b pool drop_stop_words model_weight; the classifier's model (0 = off)\n"
+    "                     bm25_b pool drop_stop_words model_weight selective_share\n"
+    "                     selective_min; the classifier's model (0 = off)\n"
     "                     model_epochs model_learning_rate model_l2 model_ngram_min model_ngram_max\n"
     "                     model_max_classes model_max_updates model_max_steps;\n"
     "                     answer_threshold clarify_threshold, and the confidence\n"
@@ -275,6 +276,7 @@ int main(int argc, char** argv) {
         {"w_model_probability", &kb_options.policy.model.model_probability},
         {"w_model_margin", &kb_options.policy.model.model_margin},
         {"model_weight", &kb_options.ranking.model_weight},
+        {"selective_share", &kb_options.ranking.selective_share},
         {"model_learning_rate", &build.classifier.learning_rate},
         {"model_l2", &build.classifier.l2},
         {"c_bias", &kb_options.policy.model_with_classifier.bias},
@@ -295,6 +297,8 @@ int main(int argc, char** argv) {
       kb_options.ranking.pool = static_cast<int>(v);
     } else if (name == "body_common_min" && eq != std::string::npos) {
       kb_options.ranking.body_common_min = static_cast<int>(v);
+    } else if (name == "selective_min" && eq != std::string::npos) {
+      kb_options.ranking.selective_min = static_cast<int>(v);
     } else if (name == "model_epochs" && eq != std::string::npos) {
       build.classifier.epochs = static_cast<int>(v);
     } else if (name == "model_ngram_min" && eq != std::string::npos) {

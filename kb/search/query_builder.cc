@@ -41,27 +41,27 @@ std::vector<QueryTerm> QueryTermsOf(const std::vector<Token>& tokens, const Rank
 }
 
 Xapian::Query BuildTextQuery(const std::vector<QueryTerm>& terms, const RankingOptions& options) {
-  std::vector<Xapian::Query> question_parts;
-  std::vector<Xapian::Query> aggregate_parts;
-  std::vector<Xapian::Query> body_parts;
+  // Leaves of the selective terms, and of the common ones (QueryTerm::selective).
+  std::vector<Xapian::Query> parts[2];
   for (const QueryTerm& t : terms) {
-    question_parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(t.term), t.weight);
-    aggregate_parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
-                                 Xapian::Query(schema::Term(schema::kAggregatePrefix, t.term)), t.weight);
+    std::vector<Xapian::Query>& out = parts[t.selective ? 0 : 1];
+    out.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(t.term), t.weight);
+    out.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(schema::Term(schema::kAggregatePrefix, t.term)),
+                     t.weight * options.aggregate_weight);
     if (t.in_body) {
-      body_parts.emplace_back(Xapian::Query::OP_SCALE_WEIGHT,
-                              Xapian::Query(schema::Term(schema::kBodyPrefix, t.term)), t.weight);
+      out.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(schema::Term(schema::kBodyPrefix, t.term)),
+                       t.weight * options.body_weight);
     }
   }
-  Xapian::Query questions(Xapian::Query::OP_OR, question_parts.begin(), question_parts.end());
-  Xapian::Query aggregates(Xapian::Query::OP_OR, aggregate_parts.begin(), aggregate_parts.end());
-  std::vector<Xapian::Query> fields = {
-      questions, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, aggregates, options.aggregate_weight)};
-  if (!body_parts.empty()) {
-    Xapian::Query bodies(Xapian::Query::OP_OR, body_parts.begin(), body_parts.end());
-    fields.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, bodies, options.body_weight);
+  if (parts[0].empty() || parts[1].empty()) {
+    std::vector<Xapian::Query>& all = parts[0].empty() ? parts[1] : parts[0];
+    return Xapian::Query(Xapian::Query::OP_OR, all.begin(), all.end());
   }
-  return Xapian::Query(Xapian::Query::OP_OR, fields.begin(), fields.end());
+  // Documents that hold only common terms are not candidates; the common terms still score the
+  // documents that are (the matcher skips to them in the long lists instead of walking them).
+  Xapian::Query candidates(Xapian::Query::OP_OR, parts[0].begin(), parts[0].end());
+  Xapian::Query scoring(Xapian::Query::OP_OR, parts[1].begin(), parts[1].end());
+  return Xapian::Query(Xapian::Query::OP_AND_MAYBE, candidates, scoring);
 }
 
 }  // namespace kefu

@@ -30,6 +30,16 @@ struct RankingOptions {
   // The count below which every term is searched in the bodies, so a small knowledge base, whose
   // posting lists are all short, ranks by every body term. Default: 500.
   int body_common_min = 500;
+  // A term in more than this share of the question documents, and in more than selective_min of
+  // them, does not make a document a candidate: it only adds to the score of documents that hold a
+  // rarer term of the question (Elasticsearch's cutoff_frequency). A question with no rarer term,
+  // or whose rarer terms are in fewer documents than the hits wanted, searches every term. Such
+  // terms' long posting lists were most of the matcher's work at 100k entries (docs/BENCHMARKS.md).
+  // 1 makes every term a candidate term. Defaults: 0.005 (2,000 of the 400,000 question documents
+  // of 100k entries), and 500, so that a term is narrowed only where it is in more than 500
+  // questions (none of the evaluation sets' terms is: their figures are unchanged).
+  double selective_share = 0.005;
+  int selective_min = 500;
   // Documents fetched and fused by entry before the cut to the hits wanted. Default: 200.
   int pool = 200;
   // Weight of the classifier's log-probability (classifier.h) in an entry's score, per nat and in

@@ -407,12 +407,15 @@ Result<std::unique_ptr<Searcher>> Searcher::Open(const std::string& gen_dir, con
   }
 }
 
-std::vector<QueryTerm> Searcher::BodyTermsMarked(Xapian::Database& db, std::vector<QueryTerm> terms,
-                                                const RankingOptions& ranking) const {
+std::vector<QueryTerm> Searcher::TermsMarked(Xapian::Database& db, std::vector<QueryTerm> terms,
+                                            const RankingOptions& ranking) const {
   double most = std::max(ranking.body_common_share * static_cast<double>(entry_count_),
                          static_cast<double>(ranking.body_common_min));
+  double question_docs = static_cast<double>(term_frequencies_->Frequency(db, std::string(schema::kKindQuestion)));
+  double common = std::max(ranking.selective_share * question_docs, static_cast<double>(ranking.selective_min));
   for (QueryTerm& t : terms) {
     t.in_body = term_frequencies_->Frequency(db, schema::Term(schema::kBodyPrefix, t.term)) <= most;
+    t.selective = term_frequencies_->Frequency(db, t.term) <= common;
   }
   return terms;
 }
@@ -451,7 +454,8 @@ std::string SearchKey(const std::vector<QueryTerm>& terms, const SearchOptions& 
   const RankingOptions& r = options.ranking;
   for (double v : {static_cast<double>(options.limit), r.bigram_weight, r.aggregate_weight, r.body_weight, r.bm25_k1,
                    r.bm25_b, r.pair_weight, r.body_common_share, static_cast<double>(r.body_common_min),
-                   static_cast<double>(r.pool), r.model_weight}) {
+                   static_cast<double>(r.pool), r.model_weight, r.selective_share,
+                   static_cast<double>(r.selective_min)}) {
     AppendBytes(v, &key);
   }
   return key;
@@ -489,11 +493,21 @@ Result<std::vector<Candidate>> Searcher::Rank(const std::vector<QueryTerm>& term
   Borrowed db(pool_.get());
   try {
     Xapian::Enquire enquire(*db);
-    enquire.set_query(BuildTextQuery(BodyTermsMarked(*db, terms, options.ranking), options.ranking));
+    std::vector<QueryTerm> marked = TermsMarked(*db, terms, options.ranking);
+    enquire.set_query(BuildTextQuery(marked, options.ranking));
     enquire.set_docid_order(Xapian::Enquire::ASCENDING);
     enquire.set_weighting_scheme(Xapian::BM25Weight(options.ranking.bm25_k1, 0, 1, options.ranking.bm25_b, 0.5));
     DocFilter filter(options, internal_);
-    Xapian::MSet mset = enquire.get_mset(0, static_cast<Xapian::doccount>(options.ranking.pool), nullptr, &filter);
+    auto pool = static_cast<Xapian::doccount>(options.ranking.pool);
+    Xapian::MSet mset = enquire.get_mset(0, pool, nullptr, &filter);
+    // Too few documents hold the question's rarer terms to fill the hits: every term makes
+    // candidates again (the any-terms fall-back).
+    bool narrowed = std::any_of(marked.begin(), marked.end(), [](const QueryTerm& t) { return !t.selective; });
+    if (narrowed && mset.size() < static_cast<Xapian::doccount>(options.limit)) {
+      for (QueryTerm& t : marked) t.selective = true;
+      enquire.set_query(BuildTextQuery(marked, options.ranking));
+      mset = enquire.get_mset(0, pool, nullptr, &filter);
+    }
 
     // Fuse documents by entry id (both Chinese scripts share one): the best of each kind. The docid
     // says which entry and kind a document is (schema.h), so no document is read here.

@@ -119,9 +119,10 @@ class Searcher {
   Result<std::vector<Candidate>> Rank(const std::vector<QueryTerm>& terms, const SearchOptions& options,
                                       const std::vector<Token>& tokens) const;
   // `terms` with QueryTerm::in_body cleared for the terms too common in this generation's bodies
-  // (RankingOptions::body_common_share).
-  std::vector<QueryTerm> BodyTermsMarked(Xapian::Database& db, std::vector<QueryTerm> terms,
-                                         const RankingOptions& ranking) const;
+  // (RankingOptions::body_common_share), and QueryTerm::selective cleared for those too common in its
+  // questions (RankingOptions::selective_share).
+  std::vector<QueryTerm> TermsMarked(Xapian::Database& db, std::vector<QueryTerm> terms,
+                                     const RankingOptions& ranking) const;
   Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool, int64_t entry_count,
            std::unique_ptr<Models> models, std::vector<std::string> ids, std::vector<bool> internal);
   std::unique_ptr<Analyzer> analyzer_;

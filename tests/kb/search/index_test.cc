@@ -318,6 +318,21 @@ TEST(QueryRules, EditingSynonymsOrPinsReusesEveryEntryButTheDictionaryDoesNot) {
   EXPECT_EQ(redone->analysed, 2);
 }
 
+// The ids `query` finds (at most `limit`), sorted.
+std::vector<std::string> FoundIds(const KnowledgeBaseOptions& options, const std::string& query, int limit = 10) {
+  auto kb = KnowledgeBase::Open(options);
+  EXPECT_TRUE(kb.ok());
+  if (!kb.ok()) return {};
+  SearchRequest request;
+  request.query = query;
+  request.limit = limit;
+  auto r = (*kb)->Search(request);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  std::vector<std::string> ids = r.ok() ? Ids(*r) : std::vector<std::string>{};
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
 // A term in most bodies is searched in the questions only, once it is in more bodies than
 // body_common_min; below that, as in any small knowledge base, every body term counts.
 TEST(Ranking, TermsInMostBodiesAreLeftOutOfTheBodiesOnlyAtScale) {
@@ -330,27 +345,39 @@ TEST(Ranking, TermsInMostBodiesAreLeftOutOfTheBodiesOnlyAtScale) {
   IndexBuildOptions build;
   build.index_dir = dir.path();
   ASSERT_TRUE(BuildIndex(entries, build).ok());
-  auto found = [&](const KnowledgeBaseOptions& options, const std::string& query) {
-    auto kb = KnowledgeBase::Open(options);
-    EXPECT_TRUE(kb.ok());
-    SearchRequest request;
-    request.query = query;
-    auto r = (*kb)->Search(request);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    std::vector<std::string> ids = r.ok() ? Ids(*r) : std::vector<std::string>{};
-    std::sort(ids.begin(), ids.end());
-    return ids;
-  };
   using Names = std::vector<std::string>;
   KnowledgeBaseOptions small = OptionsFor(dir);
-  EXPECT_EQ(found(small, "warranty"), (Names{"a", "b"}));
+  EXPECT_EQ(FoundIds(small, "warranty"), (Names{"a", "b"}));
   KnowledgeBaseOptions scaled = OptionsFor(dir);  // as if "warranty" were in thousands of bodies
   scaled.ranking.body_common_min = 1;
   scaled.ranking.body_common_share = 0.5;  // it is in 2 of 3
-  EXPECT_EQ(found(scaled, "warranty"), Names{});
-  EXPECT_EQ(found(scaled, "warranty batteries"), Names{"b"});
+  EXPECT_EQ(FoundIds(scaled, "warranty"), Names{});
+  EXPECT_EQ(FoundIds(scaled, "warranty batteries"), Names{"b"});
   scaled.ranking.body_common_share = 1;  // every term in the bodies
-  EXPECT_EQ(found(scaled, "warranty"), (Names{"a", "b"}));
+  EXPECT_EQ(FoundIds(scaled, "warranty"), (Names{"a", "b"}));
+}
+
+// A term in more questions than RankingOptions::selective_share allows only scores the documents a
+// rarer term of the question finds; a question without a rarer one, or whose rarer terms find too
+// few documents for the hits wanted, still finds documents by every term.
+TEST(Ranking, CommonTermsOnlyScoreTheDocumentsRarerTermsFind) {
+  std::vector<Entry> entries = {MakeEntry("a", "refund delay"), MakeEntry("b", "refund card"),
+                                MakeEntry("c", "refund window"), MakeEntry("d", "parcel lost"),
+                                MakeEntry("e", "parcel damaged")};
+  TempDir dir;
+  ASSERT_TRUE(BuildIndex(entries, IndexBuildOptions{.index_dir = dir.path()}).ok());
+  using Names = std::vector<std::string>;
+  KnowledgeBaseOptions small = OptionsFor(dir);
+  EXPECT_EQ(FoundIds(small, "refund parcel lost", 5), (Names{"a", "b", "c", "d", "e"}));
+  KnowledgeBaseOptions scaled = OptionsFor(dir);  // as if "refund" were in thousands of questions
+  scaled.ranking.selective_min = 0;
+  scaled.ranking.selective_share = 0.5;  // "refund" is in 3 of the 5 questions, "parcel" in 2
+  // "parcel" and "lost" find the question, aggregate and body documents of d and e: six.
+  EXPECT_EQ(FoundIds(scaled, "refund parcel lost", 5), (Names{"d", "e"}));
+  EXPECT_EQ(FoundIds(scaled, "refund parcel lost", 10), (Names{"a", "b", "c", "d", "e"}));
+  EXPECT_EQ(FoundIds(scaled, "refund", 5), (Names{"a", "b", "c"}));
+  scaled.ranking.selective_share = 1;  // every term makes candidates
+  EXPECT_EQ(FoundIds(scaled, "refund parcel lost", 5), (Names{"a", "b", "c", "d", "e"}));
 }
 
 // Builds `entries` again and expects an update with nothing to publish: `served` stays current.
