@@ -4,9 +4,10 @@
 // Usage: kefu-bench [--entries 1000,10000] [--queries 2000]
 //        kefu-bench --entries N --index DIR   only Kefu's search figures, on an index kefu-indexer
 //        built from `--export N` (a quick loop for profiling: no build, no FTS5)
-//        kefu-bench --export N DIR   writes the N-entry corpus as DIR/bench/entries.jsonl (a content
-//        directory for kefu-indexer) and its questions as DIR/queries.txt (URL-encoded) and
-//        DIR/messages.txt (JSON strings), for the HTTP benchmark in scripts/bench.sh
+//        kefu-bench --export N DIR [--queries Q]   writes the N-entry corpus as DIR/bench/entries.jsonl
+//        (a content directory for kefu-indexer) and its Q questions (default 2000) as DIR/queries.txt
+//        (URL-encoded) and DIR/messages.txt (JSON strings), for the HTTP benchmark in scripts/bench.sh;
+//        the entries do not depend on Q, so more questions than wrk sends measure questions not seen before
 #include <sqlite3.h>
 #include <stdlib.h>
 
@@ -235,8 +236,8 @@ Figures RunFts5(const kefu::bench::BenchCorpus& corpus, const fs::path& dir) {
 }  // namespace
 
 // The corpus for kefu-indexer and the questions for wrk (bench/wrk/*.lua).
-int Export(size_t n, const fs::path& dir) {
-  const kefu::bench::BenchCorpus corpus = kefu::bench::GenerateCorpus(n, 2000);
+int Export(size_t n, size_t queries_wanted, const fs::path& dir) {
+  const kefu::bench::BenchCorpus corpus = kefu::bench::GenerateCorpus(n, queries_wanted);
   // Entry files live below the content directory's top level (kb/content/loader.h).
   fs::create_directories(dir / "bench");
   std::ofstream entries(dir / "bench" / "entries.jsonl"), queries(dir / "queries.txt"),
@@ -269,7 +270,12 @@ int Export(size_t n, const fs::path& dir) {
 
 int main(int argc, char** argv) {
   kefu::SetLogLevel(kefu::LogLevel::kWarn);
-  if (argc == 4 && std::string(argv[1]) == "--export") return Export(std::stoul(argv[2]), argv[3]);
+  if (argc >= 4 && std::string(argv[1]) == "--export") {
+    if (argc == 4) return Export(std::stoul(argv[2]), 2000, argv[3]);
+    if (argc == 6 && std::string(argv[4]) == "--queries") return Export(std::stoul(argv[2]), std::stoul(argv[5]), argv[3]);
+    std::fprintf(stderr, "usage: kefu-bench --export N DIR [--queries Q]\n");
+    return 2;
+  }
   std::vector<size_t> sizes = {1000, 10000};
   size_t queries = 2000;
   std::string index;

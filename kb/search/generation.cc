@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 
 #include "kb/search/schema.h"
@@ -73,6 +74,9 @@ Status WriteGenerationMeta(const std::string& gen_dir, const GenerationMeta& met
     std::ofstream out(fs::path(gen_dir) / kMetaFile);
     out << "layout_version " << meta.layout_version << "\nanalysis_hash " << meta.analysis_hash
         << "\nentries " << meta.entries << "\n";
+    out << std::setprecision(17) << "bm25_k1 " << meta.length_norm.k1 << "\nbm25_b " << meta.length_norm.b
+        << "\naverage_length " << meta.length_norm.average_length << "\nlength_terms " << meta.lengths.terms
+        << "\nlength_docs " << meta.lengths.docs << "\n";
     for (int g = 0; g < 2; ++g) {
       if (meta.classifier_inputs[g].empty()) continue;
       out << kClassifierInputsKeys[g] << " " << meta.classifier_inputs[g] << "\n";
@@ -103,6 +107,16 @@ Result<GenerationMeta> ReadGenerationMeta(const std::string& gen_dir) {
       in >> meta.analysis_hash;
     } else if (key == "entries") {
       in >> meta.entries;
+    } else if (key == "bm25_k1") {
+      in >> meta.length_norm.k1;
+    } else if (key == "bm25_b") {
+      in >> meta.length_norm.b;
+    } else if (key == "average_length") {
+      in >> meta.length_norm.average_length;
+    } else if (key == "length_terms") {
+      in >> meta.lengths.terms;
+    } else if (key == "length_docs") {
+      in >> meta.lengths.docs;
     } else if (key == kClassifierInputsKeys[0]) {
       in >> meta.classifier_inputs[0];
     } else if (key == kClassifierInputsKeys[1]) {
@@ -113,6 +127,15 @@ Result<GenerationMeta> ReadGenerationMeta(const std::string& gen_dir) {
     }
   }
   return meta;
+}
+
+std::string DocLengths::Encode() const { return std::to_string(terms) + " " + std::to_string(docs); }
+
+std::optional<DocLengths> DocLengths::Decode(const std::string& text) {
+  DocLengths out;
+  std::istringstream in(text);
+  if (!(in >> out.terms >> out.docs)) return std::nullopt;
+  return out;
 }
 
 ContentConfig ReadAnalysisConfig(const std::string& gen_dir) { return ReadContentConfig(gen_dir); }

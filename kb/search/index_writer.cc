@@ -10,6 +10,7 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -28,6 +29,7 @@
 #include "kb/search/highlighter.h"
 #include "kb/search/schema.h"
 #include "kb/search/terms.h"
+#include "kb/search/weight.h"
 #include "kb/text/analyzer.h"
 
 namespace kefu {
@@ -78,22 +80,47 @@ void AddBooleanTerms(const Entry& e, const std::string& key, Xapian::Document* d
   doc->add_value(schema::kSlotLocale, std::string(LocaleName(e.locale)));
 }
 
+// A document's free-text terms before they go into Xapian: how often each occurs and, in question
+// documents, where. Their wdf is BM25's term-frequency weight (weight.h), which needs the
+// document's length, so terms are counted first and written at the end.
+class DocTerms {
+ public:
+  void Add(std::string term, Xapian::termpos position = 0) {
+    Occurrences& o = terms_[std::move(term)];
+    ++o.tf;
+    if (position != 0) o.positions.push_back(position);
+    ++length_;
+  }
+  // Terms counted with repeats: what Xapian's document length was before wdfs were baked.
+  Xapian::termcount length() const { return length_; }
+  void WriteTo(const LengthNorm& norm, Xapian::Document* doc) const {
+    for (const auto& [term, o] : terms_) {
+      for (Xapian::termpos p : o.positions) doc->add_posting(term, p, 0);
+      doc->add_term(term, BakedWdf(o.tf, length_, norm));
+    }
+  }
+
+ private:
+  struct Occurrences {
+    Xapian::termcount tf = 0;
+    std::vector<Xapian::termpos> positions;
+  };
+  std::map<std::string, Occurrences> terms_;
+  Xapian::termcount length_ = 0;
+};
+
 // Adds the terms of analysed text; positions only where asked (question documents, for phrase
 // matching). Questions also get word-pair terms (phrase evidence); bodies do not.
-void AddTerms(const std::vector<Token>& tokens, std::string_view prefix, bool positions, Xapian::Document* doc,
+void AddTerms(const std::vector<Token>& tokens, std::string_view prefix, bool positions, DocTerms* doc,
               bool pairs = false) {
   if (pairs) {
-    for (const std::string& pair : PairTermsOf(tokens)) doc->add_term(std::string(prefix) + pair);
+    for (const std::string& pair : PairTermsOf(tokens)) doc->Add(std::string(prefix) + pair);
   }
   for (const Token& token : tokens) {
     std::string term = TermOf(token);
     if (term.empty()) continue;
     term.insert(0, prefix);
-    if (positions) {
-      doc->add_posting(term, token.position + 1);
-    } else {
-      doc->add_term(term);
-    }
+    doc->Add(std::move(term), positions ? token.position + 1 : 0);
   }
 }
 
@@ -105,13 +132,16 @@ struct AnalysedEntry {
   bool reused = false;  // the previous generation has it with this hash
   std::vector<std::pair<Xapian::docid, Xapian::Document>> docs;
   std::vector<std::vector<std::string>> phrasings;
+  DocLengths length;  // of its documents, unless reused
 };
 
 // Analyses each title and question once: the tokens serve the entry, aggregate and question
 // documents and the classifier alike. `reused_hash` is the previous generation's hash of the entry,
-// if it has one: when it matches, only the phrasings are analysed.
+// if it has one: when it matches, only the phrasings are analysed. Without `norm` the documents are
+// only measured (AnalysedEntry::length), not made.
 AnalysedEntry AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::string& key, Xapian::docid base,
-                           const uint64_t* reused_hash, const ClassifierOptions* classifier) {
+                           const uint64_t* reused_hash, const ClassifierOptions* classifier,
+                           const LengthNorm* norm) {
   ScriptHint hint = schema::HintFor(e.locale);
   std::vector<const std::string*> questions = {&e.title};
   for (const std::string& q : e.questions) questions.push_back(&q);
@@ -121,16 +151,18 @@ AnalysedEntry AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::
   out.reused = reused_hash != nullptr && *reused_hash == out.hash;
   if (out.reused && classifier == nullptr) return out;
   Xapian::Document entry_doc, aggregate;
+  DocTerms entry_terms, aggregate_terms;
+  std::vector<std::pair<Xapian::docid, DocTerms>> question_terms;
   if (!out.reused) {
     entry_doc.set_data(std::move(stored));
     entry_doc.add_boolean_term(std::string(schema::kKindEntry));
     entry_doc.add_boolean_term(schema::Term(schema::kEntryKeyPrefix, key));
     AddBooleanTerms(e, key, &entry_doc);
     entry_doc.add_value(schema::kSlotHash, HashHex(out.hash));
-    for (const std::string& tag : e.tags) AddTerms(analyzer.Analyze(tag, hint), schema::kBodyPrefix, false, &entry_doc);
+    for (const std::string& tag : e.tags) AddTerms(analyzer.Analyze(tag, hint), schema::kBodyPrefix, false, &entry_terms);
     std::string plain_body = MarkdownToPlainText(e.body);
     std::vector<Token> body_tokens = analyzer.Analyze(plain_body, hint);
-    AddTerms(body_tokens, schema::kBodyPrefix, false, &entry_doc);
+    AddTerms(body_tokens, schema::kBodyPrefix, false, &entry_terms);
     // Snippets then read where each term is instead of analysing the body at search time.
     entry_doc.add_value(schema::kSlotSpans, EncodeSpans(plain_body, body_tokens));
     AddBooleanTerms(e, key, &aggregate);
@@ -140,20 +172,31 @@ AnalysedEntry AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::
     std::vector<Token> tokens = analyzer.Analyze(*questions[i], hint);
     if (classifier != nullptr) out.phrasings.push_back(ClassifierFeaturesOf(tokens, *classifier));
     if (out.reused) continue;
-    if (i == 0) AddTerms(tokens, schema::kBodyPrefix, false, &entry_doc);  // the title
-    AddTerms(tokens, schema::kAggregatePrefix, false, &aggregate);
+    if (i == 0) AddTerms(tokens, schema::kBodyPrefix, false, &entry_terms);  // the title
+    AddTerms(tokens, schema::kAggregatePrefix, false, &aggregate_terms);
     if (i >= schema::kMaxQuestionDocs) continue;
     Xapian::Document doc;
     doc.set_data(*questions[i]);
     doc.add_boolean_term(std::string(schema::kKindQuestion));
     AddBooleanTerms(e, key, &doc);
-    AddTerms(tokens, "", true, &doc, true);
-    out.docs.emplace_back(base + schema::kFirstQuestionSlot + static_cast<Xapian::docid>(i), std::move(doc));
+    question_terms.emplace_back(base + schema::kFirstQuestionSlot + static_cast<Xapian::docid>(i), DocTerms());
+    AddTerms(tokens, "", true, &question_terms.back().second, true);
+    out.docs.emplace_back(question_terms.back().first, std::move(doc));
   }
-  if (!out.reused) {
-    out.docs[0] = {base + schema::kEntrySlot, std::move(entry_doc)};
-    out.docs[1] = {base + schema::kAggregateSlot, std::move(aggregate)};
+  if (out.reused) return out;
+  out.length.Add(entry_terms.length());
+  out.length.Add(aggregate_terms.length());
+  for (const auto& [docid, terms] : question_terms) out.length.Add(terms.length());
+  if (norm == nullptr) {
+    out.docs.clear();
+    return out;
   }
+  entry_terms.WriteTo(*norm, &entry_doc);
+  entry_doc.add_value(schema::kSlotLength, out.length.Encode());
+  aggregate_terms.WriteTo(*norm, &aggregate);
+  for (size_t q = 0; q < question_terms.size(); ++q) question_terms[q].second.WriteTo(*norm, &out.docs[2 + q].second);
+  out.docs[0] = {base + schema::kEntrySlot, std::move(entry_doc)};
+  out.docs[1] = {base + schema::kAggregateSlot, std::move(aggregate)};
   return out;
 }
 
@@ -260,12 +303,13 @@ void ParallelFor(size_t n, int workers, const Fn& fn) {
 // writing thread busy throughout, the analysing ones a fifth of the time). `phrasings[i]` gets
 // sorted[i]'s classifier features. Returns the shards in docid order.
 std::vector<fs::path> WriteShards(const std::vector<const Entry*>& sorted, const std::vector<Xapian::docid>& base_of,
-                                  const Analyzer& analyzer, const ClassifierOptions* classifier, int workers,
-                                  const fs::path& dir, const std::function<void(size_t, size_t)>& progress,
-                                  std::vector<std::vector<std::vector<std::string>>>* phrasings) {
+                                  const Analyzer& analyzer, const ClassifierOptions* classifier, const LengthNorm& norm,
+                                  int workers, const fs::path& dir, const std::function<void(size_t, size_t)>& progress,
+                                  std::vector<std::vector<std::vector<std::string>>>* phrasings, DocLengths* lengths) {
   const size_t n = sorted.size();
   const size_t shards = std::min<size_t>(static_cast<size_t>(std::max(workers, 1)), std::max<size_t>(n, 1));
   std::vector<fs::path> paths(shards);
+  std::vector<DocLengths> shard_lengths(shards);
   std::atomic<size_t> done{0};
   std::mutex progress_mu;
   ParallelFor(shards, static_cast<int>(shards), [&](size_t s) {  // a thread per shard
@@ -275,7 +319,9 @@ std::vector<fs::path> WriteShards(const std::vector<const Entry*>& sorted, const
     for (size_t i = n * s / shards; i < n * (s + 1) / shards; ++i) {
       const Entry& e = *sorted[i];
       if (e.status != EntryStatus::kDraft) {
-        AnalysedEntry analysed = AnalyseEntry(analyzer, e, EntryKey(e.id, e.locale), base_of[i], nullptr, classifier);
+        AnalysedEntry analysed =
+            AnalyseEntry(analyzer, e, EntryKey(e.id, e.locale), base_of[i], nullptr, classifier, &norm);
+        shard_lengths[s].Add(analysed.length);
         for (auto& [docid, doc] : analysed.docs) db.replace_document(docid, doc);
         uncommitted += analysed.docs.size();
         if (uncommitted >= kShardCommitDocs) {
@@ -293,7 +339,45 @@ std::vector<fs::path> WriteShards(const std::vector<const Entry*>& sorted, const
     db.commit();
     db.close();
   });
+  for (const DocLengths& l : shard_lengths) lengths->Add(l);
   return paths;
+}
+
+// A full build's average document length (LengthNorm), from the documents of all published entries
+// or, beyond kLengthSample of them, of about that many picked by a hash of their key: measuring an
+// entry means analysing it, a second time. Every n-th entry is no sample: at 100k entries of the
+// benchmark's corpus, whose ids cycle through kinds of entry, one in 100 measured 73 terms against 94.
+constexpr size_t kLengthSample = 1000;
+
+double SampleAverageLength(const std::vector<const Entry*>& sorted, const Analyzer& analyzer, int workers) {
+  std::vector<const Entry*> published;
+  for (const Entry* e : sorted) {
+    if (e->status != EntryStatus::kDraft) published.push_back(e);
+  }
+  const uint64_t one_in = std::max<uint64_t>(1, published.size() / kLengthSample);
+  std::vector<const Entry*> sample;
+  for (const Entry* e : published) {
+    StableHash h;
+    h.Add(EntryKey(e->id, e->locale));
+    if (h.value() % one_in == 0) sample.push_back(e);
+  }
+  std::vector<DocLengths> lengths(sample.size());
+  ParallelFor(sample.size(), workers, [&](size_t i) {
+    lengths[i] = AnalyseEntry(analyzer, *sample[i], "", 0, nullptr, nullptr, nullptr).length;
+  });
+  DocLengths total;
+  for (const DocLengths& l : lengths) total.Add(l);
+  return total.Average();
+}
+
+// What an entry of the previous generation contributed to its DocLengths (schema::kSlotLength);
+// nothing for a document without the value.
+DocLengths StoredLengths(const Xapian::Database& db, Xapian::docid entry_doc) {
+  try {
+    return DocLengths::Decode(db.get_document(entry_doc).get_value(schema::kSlotLength)).value_or(DocLengths());
+  } catch (const Xapian::DocNotFoundError&) {
+    return DocLengths();
+  }
 }
 
 // Merges WriteShards' shards into one database at `out` (docids kept) and removes them. The
@@ -547,7 +631,9 @@ Status SwitchCurrent(const fs::path& dir, const std::string& generation) {
   return Status::Ok();
 }
 
-Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuildOptions& options) {
+// `drifted` is set when an update stopped because its documents' average length moved too far from
+// the one the generation was baked with (IndexBuildOptions::max_length_drift): nothing was published.
+Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuildOptions& options, bool* drifted) {
   auto start = std::chrono::steady_clock::now();
   fs::path dir(options.index_dir);
   std::error_code ec;
@@ -573,7 +659,8 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
     if (current.ok()) {
       auto old_meta = ReadGenerationMeta((dir / *current).string());
       if (old_meta.ok() && old_meta->layout_version == meta.layout_version &&
-          old_meta->analysis_hash == meta.analysis_hash) {
+          old_meta->analysis_hash == meta.analysis_hash && old_meta->length_norm.k1 == options.bm25_k1 &&
+          old_meta->length_norm.b == options.bm25_b) {
         previous_db = dir / *current / kGenerationDb;
         previous_generation = *current;
         previous_meta = *std::move(old_meta);
@@ -687,12 +774,19 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
     }
     std::optional<Xapian::WritableDatabase> update;  // an update's database; a full build writes shards
     std::vector<fs::path> shards;
+    // An update weights its documents as the generation's were; a full build measures.
+    if (previous_db) {
+      meta.length_norm = previous_meta.length_norm;
+      meta.lengths = previous_meta.lengths;
+    } else {
+      meta.length_norm = {options.bm25_k1, options.bm25_b, SampleAverageLength(sorted, **analyzer, workers)};
+    }
     auto analyse = [&](size_t k) {
       const Entry& e = *sorted[todo[k]];
       if (e.status == EntryStatus::kDraft) return AnalysedEntry();
       return AnalyseEntry(**analyzer, e, EntryKey(e.id, e.locale), base_of[todo[k]],
                           previous.HashOf(schema::IdOrdinalOf(base_of[todo[k]]), e.locale),
-                          reuse_classifier[GroupOf(e.locale)] ? nullptr : classifier);
+                          reuse_classifier[GroupOf(e.locale)] ? nullptr : classifier, &meta.length_norm);
     };
     auto write = [&](size_t k, AnalysedEntry analysed) {
       const Entry& e = *sorted[todo[k]];
@@ -707,9 +801,11 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
         ++previous_kept;
       } else {
         if (previous.HashOf(schema::IdOrdinalOf(base_of[todo[k]]), e.locale) != nullptr) {
+          meta.lengths.Remove(StoredLengths(*update, base_of[todo[k]] + schema::kEntrySlot));
           DeleteEntry(EntryKey(e.id, e.locale), &*update);
           ++previous_kept;
         }
+        meta.lengths.Add(analysed.length);
         for (auto& [docid, doc] : analysed.docs) update->replace_document(docid, doc);
         ++stats.analysed;
       }
@@ -731,7 +827,8 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       // Everything is to do (todo[k] == k); each entry is then written, counted and its phrasings
       // gathered as `write` does, in entry order.
       std::vector<std::vector<std::vector<std::string>>> phrasings(sorted.size());
-      shards = WriteShards(sorted, base_of, **analyzer, classifier, workers, tmp, options.progress, &phrasings);
+      shards = WriteShards(sorted, base_of, **analyzer, classifier, meta.length_norm, workers, tmp, options.progress,
+                           &phrasings, &meta.lengths);
       for (size_t i = 0; i < sorted.size(); ++i) {
         const Entry& e = *sorted[i];
         if (e.status == EntryStatus::kDraft) {
@@ -751,17 +848,28 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
         size_t slot = Previous::Slot(schema::IdOrdinalOf(base_of[i]), sorted[i]->locale);
         if (slot < kept.size()) kept[slot] = 1;
       }
-      std::vector<std::string> gone;
+      std::vector<std::pair<std::string, Xapian::docid>> gone;  // key, entry document
       for (const auto& [id, ordinal] : ordinal_by_id) {
         for (size_t l = 0; l < Previous::kLocales; ++l) {
           size_t slot = Previous::Slot(ordinal, static_cast<Locale>(l));
           if (slot < kept.size() && previous.present(slot) && !kept[slot]) {
-            gone.push_back(EntryKey(id, static_cast<Locale>(l)));
+            gone.emplace_back(EntryKey(id, static_cast<Locale>(l)),
+                              schema::DocId(ordinal, static_cast<int>(l), schema::kEntrySlot));
           }
         }
       }
       std::sort(gone.begin(), gone.end());
-      for (const std::string& key : gone) DeleteEntry(key, &*update);
+      for (const auto& [key, entry_doc] : gone) {
+        meta.lengths.Remove(StoredLengths(*update, entry_doc));
+        DeleteEntry(key, &*update);
+      }
+    }
+    if (update && std::abs(meta.lengths.Average() / meta.length_norm.average_length - 1) > options.max_length_drift) {
+      update->cancel_transaction();
+      update->close();
+      fs::remove_all(tmp, ec);
+      *drifted = true;
+      return stats;
     }
     publish_counts();
     // The two groups' classifiers train on threads of their own (each deterministic by itself)
@@ -819,7 +927,14 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
 
 Result<IndexBuildStats> BuildIndex(const std::vector<Entry>& entries, const IndexBuildOptions& options) {
   try {
-    return Build(entries, options);
+    bool drifted = false;
+    auto stats = Build(entries, options, &drifted);
+    if (!drifted) return stats;
+    KEFU_LOG(kInfo, "indexer") << "the documents' average length moved more than " << options.max_length_drift * 100
+                               << "% from the generation's: a full build";
+    IndexBuildOptions full = options;
+    full.incremental = false;
+    return Build(entries, full, &drifted);
   } catch (const Xapian::Error& e) {
     return Status::Internal("index build failed: " + e.get_description());
   } catch (const std::filesystem::filesystem_error& e) {

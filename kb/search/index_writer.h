@@ -46,6 +46,15 @@ struct IndexBuildOptions {
   // its own; in an update one more writes them all in entry order. The index has the same documents
   // and docids whatever the number. Default: 0, meaning std::thread::hardware_concurrency().
   int workers = 0;
+  // BM25's term-frequency saturation and length normalisation (0..1), baked into the documents'
+  // wdfs (weight.h); an update of a generation built with others is a full build. Defaults: 1.0
+  // (Xapian's) and 0.75.
+  double bm25_k1 = 1.0;
+  double bm25_b = 0.75;
+  // An update keeps the average document length the generation's wdfs were baked with while the
+  // documents' own average stays within this share of it; beyond, it is a full build, which bakes
+  // every document anew (an update's documents must weigh as the ones it reuses). Default: 0.1.
+  double max_length_drift = 0.1;
 };
 
 struct IndexBuildStats {

@@ -11,10 +11,6 @@ struct RankingOptions {
   double aggregate_weight = 2.0;
   // Weight of a match in an entry's title/tags/body document relative to a question document. Default: 0.2.
   double body_weight = 0.2;
-  // BM25 term-frequency saturation. Default: 1.0 (Xapian's default).
-  double bm25_k1 = 1.0;
-  // BM25 length normalisation, 0..1. Default: 0.75.
-  double bm25_b = 0.75;
   // Weight of adjacent word pairs (phrase evidence, question documents only) relative to single
   // words; 0 turns them off. Default: 0.3.
   double pair_weight = 0.3;

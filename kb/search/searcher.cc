@@ -21,6 +21,7 @@
 #include "kb/search/classifier.h"
 #include "kb/search/generation.h"
 #include "kb/search/schema.h"
+#include "kb/search/weight.h"
 
 namespace kefu {
 
@@ -385,6 +386,14 @@ std::optional<std::string> Searcher::StoredSpans(const std::string& key) const {
 Searcher::~Searcher() = default;
 
 Result<std::unique_ptr<Searcher>> Searcher::Open(const std::string& gen_dir, const Searcher* previous) {
+  // Scores mean nothing on another layout (since 7, wdfs are BM25 weights).
+  auto meta = ReadGenerationMeta(gen_dir);
+  if (!meta.ok()) return meta.status();
+  if (meta->layout_version != schema::kLayoutVersion) {
+    return Status::FailedPrecondition(gen_dir + " has index layout " + std::to_string(meta->layout_version) +
+                                      ", this version reads " + std::to_string(schema::kLayoutVersion) +
+                                      ": rebuild it with kefu-indexer build");
+  }
   ContentConfig config = ReadAnalysisConfig(gen_dir);
   auto analyzer = Analyzer::Create(AnalyzerOptionsFor(config));
   if (!analyzer.ok()) return analyzer.status();
@@ -452,8 +461,8 @@ std::string SearchKey(const std::vector<QueryTerm>& terms, const SearchOptions& 
   for (Locale l : options.locales) key += static_cast<char>(l);
   key += options.include_internal ? 'i' : 'p';
   const RankingOptions& r = options.ranking;
-  for (double v : {static_cast<double>(options.limit), r.bigram_weight, r.aggregate_weight, r.body_weight, r.bm25_k1,
-                   r.bm25_b, r.pair_weight, r.body_common_share, static_cast<double>(r.body_common_min),
+  for (double v : {static_cast<double>(options.limit), r.bigram_weight, r.aggregate_weight, r.body_weight,
+                   r.pair_weight, r.body_common_share, static_cast<double>(r.body_common_min),
                    static_cast<double>(r.pool), r.model_weight, r.selective_share,
                    static_cast<double>(r.selective_min)}) {
     AppendBytes(v, &key);
@@ -496,7 +505,7 @@ Result<std::vector<Candidate>> Searcher::Rank(const std::vector<QueryTerm>& term
     std::vector<QueryTerm> marked = TermsMarked(*db, terms, options.ranking);
     enquire.set_query(BuildTextQuery(marked, options.ranking));
     enquire.set_docid_order(Xapian::Enquire::ASCENDING);
-    enquire.set_weighting_scheme(Xapian::BM25Weight(options.ranking.bm25_k1, 0, 1, options.ranking.bm25_b, 0.5));
+    enquire.set_weighting_scheme(BakedWeight());
     DocFilter filter(options, internal_);
     auto pool = static_cast<Xapian::doccount>(options.ranking.pool);
     Xapian::MSet mset = enquire.get_mset(0, pool, nullptr, &filter);

@@ -402,7 +402,9 @@ TEST(Generations, SwitchKeepTwoAndReuseUnchangedEntries) {
   EXPECT_EQ(first->generation, "gen-1");
   EXPECT_EQ(first->analysed, 2);
 
-  entries[1].body = "changed";
+  // Edits that keep the documents' lengths: one that moves their average is a full build
+  // (LengthsThatDriftMakeAFullBuild).
+  entries[1].body = "Changed answer for beta";
   auto second = BuildIndex(entries, options);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->generation, "gen-2");
@@ -410,7 +412,7 @@ TEST(Generations, SwitchKeepTwoAndReuseUnchangedEntries) {
   EXPECT_EQ(second->analysed, 1);
   EXPECT_EQ(*ReadCurrentGeneration(dir.path()), "gen-2");
 
-  entries[0].body = "changed too";
+  entries[0].body = "Changed answer for alpha";
   auto third = BuildIndex(entries, options);
   ASSERT_TRUE(third.ok());
   EXPECT_EQ(third->reused, 1);
@@ -463,13 +465,80 @@ TEST(Generations, WithoutClassifiersAnUnchangedUpdateAlsoPublishesNothing) {
   std::vector<Entry> entries = {MakeEntry("a", "alpha question"), MakeEntry("b", "beta question")};
   ASSERT_TRUE(BuildIndex(entries, options).ok());
   ExpectNothingPublished(entries, options, "gen-1");
-  entries[0].body = "changed";
+  entries[0].body = "Changed answer for alpha";
   auto changed = BuildIndex(entries, options);
   ASSERT_TRUE(changed.ok());
   EXPECT_FALSE(changed->unchanged);
   EXPECT_EQ(changed->generation, "gen-2");
   EXPECT_EQ(changed->reused, 1);
   EXPECT_EQ(changed->analysed, 1);
+}
+
+// An update weighs its documents with the average length the generation was baked with (weight.h);
+// one whose documents move the average by more than max_length_drift bakes every document anew.
+TEST(Generations, LengthsThatDriftMakeAFullBuild) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  std::vector<Entry> entries = {MakeEntry("a", "alpha question"), MakeEntry("b", "beta question")};
+  ASSERT_TRUE(BuildIndex(entries, options).ok());
+  auto first = ReadGenerationMeta(dir.Path("gen-1"));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->length_norm.average_length, first->lengths.Average()) << "every entry measured";
+
+  entries[1].body = "Answer for beta question, now said at much greater length than it was before";
+  auto grown = BuildIndex(entries, options);
+  ASSERT_TRUE(grown.ok()) << grown.status().ToString();
+  EXPECT_EQ(grown->reused, 0);
+  EXPECT_EQ(grown->analysed, 2);
+  auto second = ReadGenerationMeta(dir.Path(grown->generation));
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->length_norm.average_length, second->lengths.Average());
+  EXPECT_GT(second->length_norm.average_length, first->length_norm.average_length * 1.1);
+
+  // Within the drift: an update, which keeps the average and counts what it changed.
+  entries[1].body += " too";
+  auto small = BuildIndex(entries, options);
+  ASSERT_TRUE(small.ok());
+  EXPECT_EQ(small->reused, 1);
+  auto third = ReadGenerationMeta(dir.Path(small->generation));
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->length_norm.average_length, second->length_norm.average_length);
+  EXPECT_EQ(third->lengths.terms, second->lengths.terms + 1);
+  EXPECT_EQ(third->lengths.docs, second->lengths.docs);
+
+  // Removing an entry takes its documents out of the count.
+  entries.pop_back();
+  options.max_length_drift = 10;
+  auto removed = BuildIndex(entries, options);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(removed->reused, 1);
+  auto fourth = ReadGenerationMeta(dir.Path(removed->generation));
+  ASSERT_TRUE(fourth.ok());
+  EXPECT_EQ(fourth->lengths.docs, first->lengths.docs / 2);
+  EXPECT_EQ(fourth->lengths.terms, first->lengths.terms / 2);  // "a" as it was first, and both were alike
+  EXPECT_EQ(fourth->length_norm.average_length, second->length_norm.average_length);
+}
+
+// Scores mean nothing over another layout's wdfs: a generation of another layout is refused, saying so.
+TEST(Generations, AGenerationOfAnotherLayoutIsRefused) {
+  TempDir dir;
+  IndexBuildOptions options;
+  options.index_dir = dir.path();
+  ASSERT_TRUE(BuildIndex({MakeEntry("a", "alpha question")}, options).ok());
+  auto meta = ReadGenerationMeta(dir.Path("gen-1"));
+  ASSERT_TRUE(meta.ok());
+  meta->layout_version -= 1;
+  ASSERT_TRUE(WriteGenerationMeta(dir.Path("gen-1"), *meta, ContentConfig()).ok());
+  auto kb = KnowledgeBase::Open(OptionsFor(dir));
+  ASSERT_FALSE(kb.ok());
+  EXPECT_EQ(kb.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(kb.status().message().find("rebuild"), std::string::npos) << kb.status().ToString();
+  // The indexer rebuilds it whole.
+  auto rebuilt = BuildIndex({MakeEntry("a", "alpha question")}, options);
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_EQ(rebuilt->reused, 0);
+  EXPECT_TRUE(KnowledgeBase::Open(OptionsFor(dir)).ok());
 }
 
 TEST(Generations, AnEntryInsertedAboveOthersReusesThem) {
