@@ -8,6 +8,8 @@
 # Usage: scripts/bench.sh [--entries 1000,10000,100000] [--queries N]   (kefu-bench's flags)
 #        KEFU_BENCH_HTTP_ENTRIES="1000 10000" KEFU_BENCH_SECONDS=10 for the HTTP part's corpus sizes
 #        (default 10000; the soak runs on the last) and duration per run;
+#        KEFU_BENCH_HTTP_QUERIES (default 40000) questions for wrk: with too few, a server faster than
+#        a few hundred requests/s answers mostly from its cache of questions already asked;
 #        KEFU_BENCH_SOAK_SECONDS=0 skips the soak; KEFU_BENCH_ONLY=http skips kefu-bench and the
 #        micro-benchmarks.
 set -euo pipefail
@@ -44,7 +46,7 @@ rss() { awk '/VmRSS/ {printf "%.0f MB", $2 / 1024}' "/proc/$server_pid/status"; 
 # Exports and indexes an N-entry corpus into $tmp/N and serves it; sets url and server_pid.
 serve() {
   local dir=$tmp/$1
-  build/bench/kefu-bench --export "$1" "$dir/corpus"
+  build/bench/kefu-bench --export "$1" "$dir/corpus" --queries "${KEFU_BENCH_HTTP_QUERIES:-40000}"
   build/indexer/kefu-indexer build --content "$dir/corpus" --index "$dir/index" >/dev/null
   build/server/kefu-server --index "$dir/index" --db "$dir/kefu.db" --listen 127.0.0.1:0 \
     --rate-limit 0 --threads 80 --log-level warn > "$dir/server.out" &

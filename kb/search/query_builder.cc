@@ -40,28 +40,33 @@ std::vector<QueryTerm> QueryTermsOf(const std::vector<Token>& tokens, const Rank
   return terms;
 }
 
-Xapian::Query BuildTextQuery(const std::vector<QueryTerm>& terms, const RankingOptions& options) {
+Xapian::Query BuildTextQuery(const std::vector<QueryTerm>& terms, const RankingOptions& options,
+                             const ScoringQuery& scoring) {
   // Leaves of the selective terms, and of the common ones (QueryTerm::selective).
-  std::vector<Xapian::Query> parts[2];
+  std::vector<WeightedTerm> parts[2];
   for (const QueryTerm& t : terms) {
-    std::vector<Xapian::Query>& out = parts[t.selective ? 0 : 1];
-    out.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(t.term), t.weight);
-    out.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(schema::Term(schema::kAggregatePrefix, t.term)),
-                     t.weight * options.aggregate_weight);
-    if (t.in_body) {
-      out.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(schema::Term(schema::kBodyPrefix, t.term)),
-                       t.weight * options.body_weight);
+    std::vector<WeightedTerm>& out = parts[t.selective ? 0 : 1];
+    out.push_back({t.term, t.weight});
+    // Only question documents hold word pairs (index_writer.cc): opening the other fields' lists
+    // would look up terms that are in no document.
+    if (t.pair) continue;
+    out.push_back({schema::Term(schema::kAggregatePrefix, t.term), t.weight * options.aggregate_weight});
+    if (t.in_body) out.push_back({schema::Term(schema::kBodyPrefix, t.term), t.weight * options.body_weight});
+  }
+  auto or_of = [](const std::vector<WeightedTerm>& leaves) {
+    std::vector<Xapian::Query> queries;
+    queries.reserve(leaves.size());
+    for (const WeightedTerm& l : leaves) {
+      queries.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(l.term), l.factor);
     }
-  }
-  if (parts[0].empty() || parts[1].empty()) {
-    std::vector<Xapian::Query>& all = parts[0].empty() ? parts[1] : parts[0];
-    return Xapian::Query(Xapian::Query::OP_OR, all.begin(), all.end());
-  }
+    return Xapian::Query(Xapian::Query::OP_OR, queries.begin(), queries.end());
+  };
+  if (parts[0].empty() || parts[1].empty()) return or_of(parts[0].empty() ? parts[1] : parts[0]);
   // Documents that hold only common terms are not candidates; the common terms still score the
   // documents that are (the matcher skips to them in the long lists instead of walking them).
-  Xapian::Query candidates(Xapian::Query::OP_OR, parts[0].begin(), parts[0].end());
-  Xapian::Query scoring(Xapian::Query::OP_OR, parts[1].begin(), parts[1].end());
-  return Xapian::Query(Xapian::Query::OP_AND_MAYBE, candidates, scoring);
+  std::optional<Xapian::Query> common;
+  if (scoring) common = scoring(parts[1]);
+  return Xapian::Query(Xapian::Query::OP_AND_MAYBE, or_of(parts[0]), common ? *std::move(common) : or_of(parts[1]));
 }
 
 }  // namespace kefu

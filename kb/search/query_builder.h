@@ -5,6 +5,8 @@
 // (QueryTerm::selective).
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +32,18 @@ struct QueryTerm {
 // Unique terms of `tokens` in first-seen order.
 std::vector<QueryTerm> QueryTermsOf(const std::vector<Token>& tokens, const RankingOptions& options);
 
-// The free-text part of a search (no filters).
-Xapian::Query BuildTextQuery(const std::vector<QueryTerm>& terms, const RankingOptions& options);
+// A term as the query searches it (field prefix included) and its query-side weight.
+struct WeightedTerm {
+  std::string term;
+  double factor = 1;
+};
+
+// Makes the query that scores the common terms' leaves, in place of their OR; nullopt: the OR.
+using ScoringQuery = std::function<std::optional<Xapian::Query>(const std::vector<WeightedTerm>& leaves)>;
+
+// The free-text part of a search (no filters). `scoring`, when set, makes the common terms' part
+// (QueryTerm::selective) where rarer terms make the candidates.
+Xapian::Query BuildTextQuery(const std::vector<QueryTerm>& terms, const RankingOptions& options,
+                             const ScoringQuery& scoring = nullptr);
 
 }  // namespace kefu

@@ -317,16 +317,30 @@ Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::un
       results_(std::make_unique<Lru<std::vector<Candidate>>>(kResultBytes)),
       shown_(std::make_unique<Lru<ShownText>>(kShownBytes)),
       term_frequencies_(std::make_unique<TermFrequencies>()),
+      common_postings_(std::make_unique<CommonPostings>(kCommonPostingBytes)),
       models_(std::move(models)),
       ids_(std::move(ids)),
       internal_(std::move(internal)),
-      entry_count_(entry_count) {}
+      entry_count_(entry_count) {
+  for (Xapian::docid ordinal = 0; ordinal < ids_.size(); ++ordinal) {
+    if (!ids_[ordinal].empty()) ordinals_by_id_.push_back(ordinal);
+  }
+  std::sort(ordinals_by_id_.begin(), ordinals_by_id_.end(),
+            [&](Xapian::docid a, Xapian::docid b) { return ids_[a] < ids_[b]; });
+}
+
+Xapian::docid Searcher::EntryDocId(const std::string& id, Locale locale) const {
+  auto it = std::lower_bound(ordinals_by_id_.begin(), ordinals_by_id_.end(), id,
+                             [&](Xapian::docid ordinal, const std::string& v) { return ids_[ordinal] < v; });
+  if (it == ordinals_by_id_.end() || ids_[*it] != id) return 0;
+  return schema::DocId(*it, static_cast<int>(locale), schema::kEntrySlot);
+}
 
 std::shared_ptr<const PreparedText> Searcher::PreparedBody(const Entry& entry) const {
   std::string key = EntryKey(entry.id, entry.locale);
   if (auto cached = bodies_->Get(key)) return cached;
   std::string plain = MarkdownToPlainText(entry.body);
-  std::optional<std::string> spans = StoredSpans(key);
+  std::optional<std::string> spans = StoredSpans(entry.id, entry.locale);
   auto prepared = std::make_shared<const PreparedText>(
       spans ? PrepareText(std::move(plain), *std::move(spans))
             : PrepareText(*analyzer_, std::move(plain), schema::HintFor(entry.locale)));
@@ -366,13 +380,17 @@ std::shared_ptr<const Searcher::ShownText> Searcher::Shown(const Entry& entry, c
   return shown;
 }
 
-std::optional<std::string> Searcher::StoredSpans(const std::string& key) const {
+Xapian::Document Searcher::EntryDocument(Xapian::Database& db, const std::string& id, Locale locale) const {
+  if (Xapian::docid did = EntryDocId(id, locale)) return db.get_document(did, Xapian::DOC_ASSUME_VALID);
+  std::string unique = schema::Term(schema::kEntryKeyPrefix, EntryKey(id, locale));
+  auto it = db.postlist_begin(unique);
+  return it == db.postlist_end(unique) ? Xapian::Document() : db.get_document(*it);
+}
+
+std::optional<std::string> Searcher::StoredSpans(const std::string& id, Locale locale) const {
   Borrowed db(pool_.get());
   try {
-    std::string unique = schema::Term(schema::kEntryKeyPrefix, key);
-    auto it = db->postlist_begin(unique);
-    if (it == db->postlist_end(unique)) return std::nullopt;
-    std::string spans = db->get_document(*it).get_value(schema::kSlotSpans);
+    std::string spans = EntryDocument(*db, id, locale).get_value(schema::kSlotSpans);
     // Empty for generations of layout 4 and older, and for empty bodies (Xapian keeps no empty
     // values): those are analysed, which for an empty body costs nothing.
     if (spans.empty()) return std::nullopt;
@@ -423,7 +441,7 @@ std::vector<QueryTerm> Searcher::TermsMarked(Xapian::Database& db, std::vector<Q
   double question_docs = static_cast<double>(term_frequencies_->Frequency(db, std::string(schema::kKindQuestion)));
   double common = std::max(ranking.selective_share * question_docs, static_cast<double>(ranking.selective_min));
   for (QueryTerm& t : terms) {
-    t.in_body = term_frequencies_->Frequency(db, schema::Term(schema::kBodyPrefix, t.term)) <= most;
+    t.in_body = !t.pair && term_frequencies_->Frequency(db, schema::Term(schema::kBodyPrefix, t.term)) <= most;
     t.selective = term_frequencies_->Frequency(db, t.term) <= common;
   }
   return terms;
@@ -503,7 +521,19 @@ Result<std::vector<Candidate>> Searcher::Rank(const std::vector<QueryTerm>& term
   try {
     Xapian::Enquire enquire(*db);
     std::vector<QueryTerm> marked = TermsMarked(*db, terms, options.ranking);
-    enquire.set_query(BuildTextQuery(marked, options.ranking));
+    // The common terms score from their postings in memory, where they all fit the budget.
+    auto scoring = [&](const std::vector<WeightedTerm>& leaves) -> std::optional<Xapian::Query> {
+      std::vector<CommonTermsSource::Leaf> kept;
+      const Xapian::doccount docs = db->get_doccount();
+      for (const WeightedTerm& l : leaves) {
+        std::shared_ptr<const Postings> postings = common_postings_->Get(*db, l.term);
+        if (postings == nullptr) return std::nullopt;
+        auto freq = static_cast<Xapian::doccount>(postings->docids.size());
+        kept.push_back({std::move(postings), BakedTermWeight(docs, freq, l.factor)});
+      }
+      return Xapian::Query((new CommonTermsSource(std::move(kept)))->release());
+    };
+    enquire.set_query(BuildTextQuery(marked, options.ranking, scoring));
     enquire.set_docid_order(Xapian::Enquire::ASCENDING);
     enquire.set_weighting_scheme(BakedWeight());
     DocFilter filter(options, internal_);
@@ -634,28 +664,34 @@ Result<std::vector<Candidate>> Searcher::Rank(const std::vector<QueryTerm>& term
         c.model_probability = m->second.probability;
         c.model_runner_up = m->second.runner_up;
       }
-      // The query terms the best document has, found by skipping along its sorted term list.
+      // The query terms the best document has, found along its sorted term list: skipping for an
+      // entry document's long one; for a question, whose every term doc_coverage weighs, in one
+      // walk (each termlist_begin reads and inflates the list again).
       const auto& wanted = wanted_terms[FieldOf(*fused.best)];
       double matched = 0;
-      Xapian::TermIterator t = doc.termlist_begin();
-      for (const auto& [term, w] : wanted) {
-        t.skip_to(term);
-        if (t == doc.termlist_end()) break;
-        if (*t == term) matched += w;
-      }
-      c.query_coverage = query_total > 0 ? std::min(1.0, matched / query_total) : 0;
       if (c.question_match) {
         c.matched_text = doc.get_data();
         double doc_total = 0;
+        auto next = wanted.begin();
         for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
           std::string term = *t;
+          while (next != wanted.end() && next->first < term) ++next;
+          if (next != wanted.end() && next->first == term) matched += next->second;
           if (t.get_wdf() == 0 || term.rfind(schema::kPairPrefix, 0) == 0) continue;  // filters, pairs
           bool bigram = term.rfind(schema::kBigramPrefix, 0) == 0;
           doc_total += (bigram ? options.ranking.bigram_weight : 1.0) *
                        term_frequencies_->Idf(*db, term, question_docs);
         }
         c.doc_coverage = doc_total > 0 ? std::min(1.0, matched / doc_total) : 0;
+      } else {
+        Xapian::TermIterator t = doc.termlist_begin();
+        for (const auto& [term, w] : wanted) {
+          t.skip_to(term);
+          if (t == doc.termlist_end()) break;
+          if (*t == term) matched += w;
+        }
       }
+      c.query_coverage = query_total > 0 ? std::min(1.0, matched / query_total) : 0;
       out.push_back(std::move(c));
     }
   } catch (const Xapian::Error& e) {
@@ -674,11 +710,11 @@ Result<std::optional<Entry>> Searcher::LoadEntry(const std::string& id, Locale l
   if (auto cached = entries_->Get(key)) return *cached;
   Borrowed db(pool_.get());
   try {
-    std::string unique = schema::Term(schema::kEntryKeyPrefix, key);
-    auto it = db->postlist_begin(unique);
     auto found = std::make_shared<std::optional<Entry>>();
-    if (it != db->postlist_end(unique)) {
-      auto entry = DecodeEntry(db->get_document(*it).get_data());
+    // A missing document reads as empty data (DOC_ASSUME_VALID); an entry's never is.
+    std::string data = EntryDocument(*db, id, locale).get_data();
+    if (!data.empty()) {
+      auto entry = DecodeEntry(data);
       if (!entry.ok()) return entry.status();
       *found = std::move(entry).value();
     }

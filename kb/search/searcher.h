@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kb/content/entry.h"
+#include "kb/search/common_postings.h"
 #include "kb/search/highlighter.h"
 #include "kb/search/query_builder.h"
 #include "kb/search/query_rules.h"
@@ -110,11 +111,21 @@ class Searcher {
   // benchmark's 2,000 questions at 10k entries (8 MB, with the terms themselves in the key, kept too
   // few to answer its repeats faster).
   static constexpr size_t kShownBytes = 16u << 20;
+  // The common terms' postings kept in memory (common_postings.h), 5 bytes a posting: the 302
+  // common leaves that the benchmark's 1,000 questions at 100k entries ask for take 6.4 MB.
+  static constexpr size_t kCommonPostingBytes = 32u << 20;
   class Models;
   class TermFrequencies;
   // The span table the index writer stored for the entry document of `key` (id|locale); nullopt
   // when it has none or cannot be read.
-  std::optional<std::string> StoredSpans(const std::string& key) const;
+  std::optional<std::string> StoredSpans(const std::string& id, Locale locale) const;
+  // The entry document of (id, locale), to read with Xapian::DOC_ASSUME_VALID: from the id table,
+  // without looking the entry's unique term up (a B-tree walk per hit shown). 0 when the table
+  // lacks the id (a damaged index): the caller then looks the term up.
+  Xapian::docid EntryDocId(const std::string& id, Locale locale) const;
+  // That document, or (through the term) the one the table lacks; an empty document when there is
+  // none. Throws Xapian's errors.
+  Xapian::Document EntryDocument(Xapian::Database& db, const std::string& id, Locale locale) const;
   // Search() without the cache.
   Result<std::vector<Candidate>> Rank(const std::vector<QueryTerm>& terms, const SearchOptions& options,
                                       const std::vector<Token>& tokens) const;
@@ -135,8 +146,10 @@ class Searcher {
   mutable std::atomic<uint64_t> cache_lookups_{0};
   mutable std::atomic<uint64_t> cache_hits_{0};
   std::unique_ptr<TermFrequencies> term_frequencies_;
+  std::unique_ptr<CommonPostings> common_postings_;
   std::unique_ptr<Models> models_;
   std::vector<std::string> ids_;  // entry id by id ordinal (schema.h); "" where none
+  std::vector<Xapian::docid> ordinals_by_id_;  // the ordinals ids_ names, in id order
   // Per block of kDocsPerLocale docids (one entry in one locale, schema.h): the entry is internal.
   std::vector<bool> internal_;
   int64_t entry_count_ = 0;

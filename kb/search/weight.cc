@@ -20,12 +20,14 @@ std::string BakedWeight::name() const { return "kefu::BakedWeight"; }
 
 BakedWeight* BakedWeight::clone() const { return new BakedWeight(); }
 
-void BakedWeight::init(double factor) {
-  double tf = static_cast<double>(get_termfreq());
-  double tw = (static_cast<double>(get_collection_size()) - tf + 0.5) / (tf + 0.5);
+double BakedTermWeight(Xapian::doccount collection_size, Xapian::doccount termfreq, double factor) {
+  double tf = static_cast<double>(termfreq);
+  double tw = (static_cast<double>(collection_size) - tf + 0.5) / (tf + 0.5);
   if (tw < 2) tw = tw * 0.5 + 1;  // as BM25Weight: a term in over a third of the documents keeps a small weight
-  term_weight_ = std::log(tw) * factor / kBakedWdfScale;
+  return std::log(tw) * factor / kBakedWdfScale;
 }
+
+void BakedWeight::init(double factor) { term_weight_ = BakedTermWeight(get_collection_size(), get_termfreq(), factor); }
 
 double BakedWeight::get_sumpart(Xapian::termcount wdf, Xapian::termcount, Xapian::termcount) const {
   return term_weight_ * static_cast<double>(wdf);

@@ -33,6 +33,10 @@ inline constexpr double kBakedWdfScale = 63;
 // The wdf a term occurring `tf` times in a document of `length` terms stores; at least 1.
 Xapian::termcount BakedWdf(Xapian::termcount tf, Xapian::termcount length, const LengthNorm& norm);
 
+// What BakedWeight multiplies a wdf by: BM25's idf of a term in `termfreq` of `collection_size`
+// documents, times the query's `factor`, over kBakedWdfScale.
+double BakedTermWeight(Xapian::doccount collection_size, Xapian::doccount termfreq, double factor);
+
 // idf * wdf / kBakedWdfScale, with BM25's idf (Xapian's, including its adjustment for terms in
 // more than a third of the documents). Needs neither document lengths nor k1 and b.
 class BakedWeight : public Xapian::Weight {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/testing/temp_dir.h"
+
 namespace kefu {
 namespace {
 
@@ -42,8 +44,9 @@ TEST(BakedWeight, RanksAndScoresAsBm25OverTheSameDocuments) {
       {"refund", "card", "fee", "order", "cancel", "month", "bank", "charge", "time", "wait", "again", "soon"},
       {"track", "parcel"},
   };
-  Xapian::WritableDatabase plain = Xapian::InMemory::open();
-  Xapian::WritableDatabase baked = Xapian::InMemory::open();
+  testing::TempDir dir;
+  Xapian::WritableDatabase plain(dir.Path("plain"), Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS);
+  Xapian::WritableDatabase baked(dir.Path("baked"), Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS);
   double total = 0;
   for (const auto& d : docs) total += static_cast<double>(d.size());
   LengthNorm norm{1.0, 0.75, total / static_cast<double>(docs.size())};
