@@ -2,7 +2,6 @@
 #include "kb/content/markdown.h"
 
 #include <cctype>
-#include <sstream>
 
 namespace kefu {
 namespace {
@@ -40,8 +39,24 @@ bool IsRule(std::string_view line) {
   return marks >= 3;
 }
 
+// Characters AppendInline treats specially; runs of the others are copied whole (a body is
+// stripped each time a hit shows its snippet).
+bool IsInlineMark(char c) {
+  switch (c) {
+    case '*': case '_': case '`': case '~': case '|': case '<': case '!': case '[': case ']': return true;
+    default: return false;
+  }
+}
+
 void AppendInline(std::string_view line, std::string* out) {
   for (size_t i = 0; i < line.size(); ++i) {
+    size_t run = i;
+    while (run < line.size() && !IsInlineMark(line[run])) ++run;
+    if (run > i) {
+      out->append(line.substr(i, run - i));
+      i = run;
+      if (i == line.size()) break;
+    }
     char c = line[i];
     if (c == '*' || c == '_' || c == '`' || c == '~') continue;
     if (c == '|') {
@@ -79,11 +94,12 @@ void AppendInline(std::string_view line, std::string* out) {
 std::string MarkdownToPlainText(std::string_view markdown) {
   std::string out;
   out.reserve(markdown.size());
-  std::istringstream in{std::string(markdown)};
-  std::string line;
   bool in_fence = false;
-  while (std::getline(in, line)) {
-    std::string_view view(line);
+  // Line by line as std::getline splits them: a last line without '\n' counts, an empty rest does not.
+  for (size_t pos = 0; pos < markdown.size();) {
+    size_t nl = markdown.find('\n', pos);
+    std::string_view view = markdown.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? markdown.size() : nl + 1;
     if (!view.empty() && view.back() == '\r') view.remove_suffix(1);
     if (view.substr(0, 3) == "```" || view.substr(0, 3) == "~~~") {
       in_fence = !in_fence;

@@ -67,12 +67,26 @@ class CommonTermsSource : public Xapian::PostingSource {
   std::string name() const override { return "kefu::CommonTermsSource"; }
 
  private:
-  void Settle();  // current_ = the smallest docid any leaf is at; 0 when all are done
+  // A leaf as the matcher walks it: its postings' arrays (kept alive by leaves_) and where it is.
+  struct Cursor {
+    const Xapian::docid* docids;
+    const uint8_t* wdfs;
+    size_t size;
+    size_t at;  // the index of its next posting
+    double weight_per_wdf;
+  };
+  // Moves `c` to its first posting at or after `did`: galloping, since candidates come in docid
+  // order, usually a little ahead of the last one.
+  static void Advance(Cursor& c, Xapian::docid did);
+  // Moves each leaf to its first posting at or after `did` (0: leaves them), and positions on the
+  // smallest docid a leaf is then at (0 when none is left), with its weight, in one pass.
+  void Settle(Xapian::docid did);
 
   std::vector<Leaf> leaves_;
-  std::vector<size_t> at_;  // per leaf, the index of its next posting
+  std::vector<Cursor> cursors_;
   Xapian::doccount docs_ = 0;
   Xapian::docid current_ = 0;
+  double weight_ = 0;  // at current_
   bool started_ = false;
 };
 
