@@ -38,7 +38,15 @@ std::shared_ptr<const Postings> CommonPostings::Get(const Xapian::Database& db, 
   }
   std::unique_lock<std::shared_mutex> lock(mu_);
   auto [it, inserted] = terms_.try_emplace(term, read);
-  if (inserted && read != nullptr) bytes_ += read->docids.size() * bytes_each;
+  if (inserted && read != nullptr) {
+    // Checked again: other searches may have kept terms since the check above.
+    const size_t bytes = read->docids.size() * bytes_each;
+    if (bytes_ + bytes <= max_bytes_) {
+      bytes_ += bytes;
+    } else {
+      it->second = nullptr;
+    }
+  }
   return it->second;
 }
 
