@@ -9,7 +9,6 @@
 #include <numeric>
 #include <random>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "kb/search/terms.h"
 
@@ -120,6 +119,20 @@ size_t SparseClassCap(const std::vector<std::vector<int32_t>>& support, const st
   return cap;
 }
 
+// A sample's tf-idf vector as a hash key. Its values are positive, so equal ones have equal bits.
+struct SampleHash {
+  size_t operator()(const std::vector<std::pair<int32_t, float>>& x) const {
+    uint64_t h = 14695981039346656037ull;
+    for (const auto& [f, v] : x) {
+      uint32_t bits = 0;
+      std::memcpy(&bits, &v, sizeof bits);
+      h = (h ^ static_cast<uint32_t>(f)) * 1099511628211ull;
+      h = (h ^ bits) * 1099511628211ull;
+    }
+    return static_cast<size_t>(h);
+  }
+};
+
 template <typename T>
 void AppendBytes(T value, std::string* out) {
   out->append(reinterpret_cast<const char*>(&value), sizeof value);
@@ -177,10 +190,16 @@ std::vector<std::string> ClassifierFeaturesOf(const std::vector<Token>& tokens, 
 }
 
 std::vector<std::pair<int32_t, float>> IntentClassifier::Vectorize(const std::vector<std::string>& features) const {
+  std::vector<int32_t> ids;
+  ids.reserve(features.size());
+  for (const std::string& f : features) ids.push_back(FeatureId(f));
+  return VectorizeIds(ids);
+}
+
+std::vector<std::pair<int32_t, float>> IntentClassifier::VectorizeIds(const std::vector<int32_t>& ids) const {
   std::vector<std::pair<int32_t, float>> x;
   std::unordered_map<int32_t, int> tf;
-  for (const std::string& f : features) {
-    int32_t id = FeatureId(f);
+  for (int32_t id : ids) {
     if (id >= 0) ++tf[id];
   }
   double norm = 0;
@@ -205,30 +224,44 @@ IntentClassifier IntentClassifier::Train(std::vector<std::string> labels,
   m.extraction_.char_ngram_max = options.char_ngram_max;
   m.labels_ = std::move(labels);
   const size_t classes = m.labels_.size();
-  // Vocabulary in first-seen order, document frequencies and each feature's classes.
+  // Vocabulary in first-seen order, document frequencies and each feature's classes; each usable
+  // example's features as ids from then on (one hash lookup per feature: at 100k entries the
+  // vocabulary has a million features).
   std::vector<int> df;
   std::vector<std::vector<int32_t>> support;
-  std::vector<ClassifierExample> usable;
-  std::unordered_map<std::string, int32_t> ids;
-  std::vector<std::string> names;
-  for (const ClassifierExample& e : examples) {
+  struct Usable {
+    int label;
+    std::vector<int32_t> features;  // ids, in the example's order, repeats kept
+  };
+  std::vector<Usable> usable;
+  std::unordered_map<std::string_view, int32_t> ids;  // keys view the examples' strings
+  std::vector<std::string_view> names;
+  std::vector<size_t> counted_in;  // per feature, 1 + the last example whose df it counted
+  for (size_t x = 0; x < examples.size(); ++x) {
+    const ClassifierExample& e = examples[x];
     if (e.label < 0 || static_cast<size_t>(e.label) >= classes) continue;
-    std::unordered_set<std::string> seen;
+    Usable u{e.label, {}};
+    u.features.reserve(e.features.size());
     for (const std::string& f : e.features) {
-      if (!seen.insert(f).second) continue;
       auto [it, fresh] = ids.try_emplace(f, static_cast<int32_t>(names.size()));
       if (fresh) {
         names.push_back(f);
         df.push_back(0);
         support.emplace_back();
+        counted_in.push_back(0);
       }
-      ++df[static_cast<size_t>(it->second)];
+      const auto id = static_cast<size_t>(it->second);
+      u.features.push_back(it->second);
+      if (counted_in[id] == x + 1) continue;  // once per example
+      counted_in[id] = x + 1;
+      ++df[id];
       // A class's phrasings mostly come together: one mention each keeps the lists short.
-      std::vector<int32_t>& classes_of = support[static_cast<size_t>(it->second)];
+      std::vector<int32_t>& classes_of = support[id];
       if (classes_of.empty() || classes_of.back() != e.label) classes_of.push_back(e.label);
     }
-    usable.push_back(e);
+    usable.push_back(std::move(u));
   }
+  counted_in = {};
   const double n = static_cast<double>(usable.size());
   ids.clear();
   const bool dense = static_cast<double>(classes) * static_cast<double>(names.size()) <=
@@ -257,10 +290,10 @@ IntentClassifier IntentClassifier::Train(std::vector<std::string> labels,
   };
   std::vector<Sample> samples;
   {
-    std::map<std::vector<std::pair<int32_t, float>>, size_t> sample_of;
+    std::unordered_map<std::vector<std::pair<int32_t, float>>, size_t, SampleHash> sample_of;
     std::vector<std::map<int32_t, int>> counts;
-    for (const ClassifierExample& e : usable) {
-      std::vector<std::pair<int32_t, float>> x = m.Vectorize(e.features);
+    for (const Usable& e : usable) {
+      std::vector<std::pair<int32_t, float>> x = m.VectorizeIds(e.features);
       if (x.empty()) continue;
       auto [it, fresh] = sample_of.try_emplace(x, samples.size());
       if (fresh) {
@@ -283,9 +316,19 @@ IntentClassifier IntentClassifier::Train(std::vector<std::string> labels,
   std::vector<size_t> order(samples.size());
   std::iota(order.begin(), order.end(), 0);
   std::mt19937 rng(options.seed);
+  // z is all zeros between samples (its touched entries are reset after each), so the forward
+  // pass is a plain sum; `mark` says which classes the sample touched, branch-free.
   std::vector<double> z(classes, 0);
+  std::vector<double> step_of(classes, 0);  // rate x gradient, 0 where negligible
   std::vector<char> touched_mark(classes, 0);
-  std::vector<int32_t> touched, active;
+  std::vector<int32_t> touched(classes + 1);  // one past: the forward pass writes before it counts
+  const int32_t* const class_of = m.classes_.data();
+  float* const weights = m.weights_.data();
+  double* const zs = z.data();
+  double* const steps = step_of.data();
+  char* const mark = touched_mark.data();
+  int32_t* const touched_list = touched.data();
+  std::vector<int32_t> active;
   const double total_steps = static_cast<double>(epochs) * static_cast<double>(samples.size());
   double step = 0;
   for (int epoch = 0; epoch < epochs; ++epoch) {
@@ -294,53 +337,58 @@ IntentClassifier IntentClassifier::Train(std::vector<std::string> labels,
     for (size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng() % (i + 1)]);
     double epoch_rate = 0;
     for (size_t i : order) {
-      double rate = options.learning_rate * (1.0 - step / total_steps);
+      const double rate = options.learning_rate * (1.0 - step / total_steps);
       epoch_rate += rate;
       ++step;
       const Sample& sample = samples[i];
-      touched.clear();
+      size_t n_touched = 0;
       for (const auto& [f, v] : sample.x) {
+        const double value = static_cast<double>(v);
         for (size_t k = m.WeightsBegin(f), end = m.WeightsEnd(f); k < end; ++k) {
-          size_t c = static_cast<size_t>(m.classes_[k]);
-          if (!touched_mark[c]) {
-            touched_mark[c] = 1;
-            touched.push_back(static_cast<int32_t>(c));
-            z[c] = 0;
-          }
-          z[c] += static_cast<double>(v) * m.weights_[k];
+          const int32_t c = class_of[k];
+          touched_list[n_touched] = c;
+          n_touched += mark[c] ^ 1;
+          mark[c] = 1;
+          zs[c] += value * weights[k];
         }
       }
       // Softmax over every class; those sharing no feature with x have logit 0.
       double top = 0;
-      for (int32_t c : touched) top = std::max(top, z[static_cast<size_t>(c)]);
-      double denominator = static_cast<double>(classes - touched.size()) * std::exp(-top);
-      for (int32_t c : touched) {
-        z[static_cast<size_t>(c)] = std::exp(z[static_cast<size_t>(c)] - top);
-        denominator += z[static_cast<size_t>(c)];
+      for (size_t t = 0; t < n_touched; ++t) top = std::max(top, zs[touched_list[t]]);
+      double denominator = static_cast<double>(classes - n_touched) * std::exp(-top);
+      for (size_t t = 0; t < n_touched; ++t) {
+        const int32_t c = touched_list[t];
+        zs[c] = std::exp(zs[c] - top);
+        denominator += zs[c];
       }
       // z becomes the gradient of the loss by each touched class's logit: p - target.
-      for (int32_t c : touched) z[static_cast<size_t>(c)] /= denominator;
-      for (const auto& [c, share] : sample.targets) z[static_cast<size_t>(c)] -= share;
+      for (size_t t = 0; t < n_touched; ++t) zs[touched_list[t]] /= denominator;
+      for (const auto& [c, share] : sample.targets) zs[c] -= share;
       // Classes the sample gives next to no probability learn next to nothing from it.
+      // The others' steps are 0, which leaves a weight as it is.
       active.clear();
-      for (int32_t c : touched) {
-        if (std::fabs(z[static_cast<size_t>(c)]) >= kNegligibleGradient) active.push_back(c);
+      for (size_t t = 0; t < n_touched; ++t) {
+        const int32_t c = touched_list[t];
+        if (std::fabs(zs[c]) < kNegligibleGradient) continue;
+        steps[c] = rate * zs[c];
+        active.push_back(c);
       }
       for (const auto& [f, v] : sample.x) {
+        const double value = static_cast<double>(v);
         const size_t begin = m.WeightsBegin(f), end = m.WeightsEnd(f);
         if (end - begin == classes) {  // every class: the feature's weight of class c is at begin + c
-          for (int32_t c : active) {
-            m.weights_[begin + static_cast<size_t>(c)] -= static_cast<float>(rate * z[static_cast<size_t>(c)] * v);
-          }
+          for (int32_t c : active) weights[begin + static_cast<size_t>(c)] -= static_cast<float>(steps[c] * value);
           continue;
         }
-        for (size_t k = begin; k < end; ++k) {
-          double gradient = z[static_cast<size_t>(m.classes_[k])];
-          if (std::fabs(gradient) < kNegligibleGradient) continue;
-          m.weights_[k] -= static_cast<float>(rate * gradient * v);
-        }
+        for (size_t k = begin; k < end; ++k) weights[k] -= static_cast<float>(steps[class_of[k]] * value);
       }
-      for (int32_t c : touched) touched_mark[static_cast<size_t>(c)] = 0;
+      for (size_t t = 0; t < n_touched; ++t) {
+        const int32_t c = touched_list[t];
+        mark[c] = 0;
+        zs[c] = 0;
+      }
+      for (int32_t c : active) steps[c] = 0;
+      for (const auto& [c, share] : sample.targets) zs[c] = 0;  // a target the sample did not touch
     }
     if (options.l2 > 0) {
       float decay = static_cast<float>(std::exp(-options.l2 * epoch_rate));
@@ -475,7 +523,7 @@ void IntentClassifier::ReserveFeatures(size_t features) {
   weight_end_.reserve(features);
 }
 
-void IntentClassifier::Pack(const std::vector<std::string>& names, std::vector<float> idf,
+void IntentClassifier::Pack(const std::vector<std::string_view>& names, std::vector<float> idf,
                             std::vector<std::vector<int32_t>> classes) {
   ReserveFeatures(names.size());
   size_t weights = 0;

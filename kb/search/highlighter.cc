@@ -100,8 +100,16 @@ std::string HtmlEscape(std::string_view text) {
 }
 
 std::string EncodeSpans(std::string_view plain_text, const std::vector<Token>& tokens) {
+  std::vector<std::string> terms;
+  terms.reserve(tokens.size());
+  for (const Token& token : tokens) terms.push_back(TermOf(token));
+  return EncodeSpans(plain_text, tokens, terms);
+}
+
+std::string EncodeSpans(std::string_view plain_text, const std::vector<Token>& tokens,
+                        const std::vector<std::string>& terms) {
   struct Occurrence {
-    std::string term;
+    std::string_view term;  // into `terms`
     uint32_t begin, end;
     bool operator<(const Occurrence& o) const { return std::tie(term, begin, end) < std::tie(o.term, o.begin, o.end); }
   };
@@ -109,14 +117,14 @@ std::string EncodeSpans(std::string_view plain_text, const std::vector<Token>& t
   // One sorted vector rather than a map of vectors: index builds encode every body.
   std::vector<Occurrence> occurrences;
   occurrences.reserve(tokens.size());
-  for (const Token& token : tokens) {
-    occurrences.push_back({TermOf(token), static_cast<uint32_t>(CodePointIndex(starts, token.begin)),
-                           static_cast<uint32_t>(CodePointIndex(starts, token.end))});
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    occurrences.push_back({terms[t], static_cast<uint32_t>(CodePointIndex(starts, tokens[t].begin)),
+                           static_cast<uint32_t>(CodePointIndex(starts, tokens[t].end))});
   }
   std::sort(occurrences.begin(), occurrences.end());
   std::string table, spans;
   for (size_t i = 0; i < occurrences.size();) {
-    const std::string& term = occurrences[i].term;
+    const std::string_view term = occurrences[i].term;
     spans.clear();
     uint32_t previous = 0;
     for (; i < occurrences.size() && occurrences[i].term == term; ++i) {

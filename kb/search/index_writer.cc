@@ -82,7 +82,8 @@ void AddBooleanTerms(const Entry& e, const std::string& key, Xapian::Document* d
 
 // A document's free-text terms before they go into Xapian: how often each occurs and, in question
 // documents, where. Their wdf is BM25's term-frequency weight (weight.h), which needs the
-// document's length, so terms are counted first and written at the end.
+// document's length, so terms are counted first and written at the end. Unordered: Xapian's
+// document sorts its terms itself.
 class DocTerms {
  public:
   void Add(std::string term, Xapian::termpos position = 0) {
@@ -105,22 +106,33 @@ class DocTerms {
     Xapian::termcount tf = 0;
     std::vector<Xapian::termpos> positions;
   };
-  std::map<std::string, Occurrences> terms_;
+  std::unordered_map<std::string, Occurrences> terms_;
   Xapian::termcount length_ = 0;
 };
 
-// Adds the terms of analysed text; positions only where asked (question documents, for phrase
-// matching). Questions also get word-pair terms (phrase evidence); bodies do not.
-void AddTerms(const std::vector<Token>& tokens, std::string_view prefix, bool positions, DocTerms* doc,
-              bool pairs = false) {
+// TermOf() of each token: an entry's title and questions go into up to three documents, and a
+// body's terms also make its spans table.
+std::vector<std::string> TermsOf(const std::vector<Token>& tokens) {
+  std::vector<std::string> terms;
+  terms.reserve(tokens.size());
+  for (const Token& token : tokens) terms.push_back(TermOf(token));
+  return terms;
+}
+
+// Adds analysed text's terms (`terms`, TermsOf(tokens)); positions only where asked (question
+// documents, for phrase matching). Questions also get word-pair terms (phrase evidence); bodies do
+// not.
+void AddTerms(const std::vector<Token>& tokens, const std::vector<std::string>& terms, std::string_view prefix,
+              bool positions, DocTerms* doc, bool pairs = false) {
   if (pairs) {
     for (const std::string& pair : PairTermsOf(tokens)) doc->Add(std::string(prefix) + pair);
   }
-  for (const Token& token : tokens) {
-    std::string term = TermOf(token);
-    if (term.empty()) continue;
-    term.insert(0, prefix);
-    doc->Add(std::move(term), positions ? token.position + 1 : 0);
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    if (terms[t].empty()) continue;
+    std::string term;
+    term.reserve(prefix.size() + terms[t].size());
+    term.append(prefix).append(terms[t]);
+    doc->Add(std::move(term), positions ? tokens[t].position + 1 : 0);
   }
 }
 
@@ -159,12 +171,16 @@ AnalysedEntry AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::
     entry_doc.add_boolean_term(schema::Term(schema::kEntryKeyPrefix, key));
     AddBooleanTerms(e, key, &entry_doc);
     entry_doc.add_value(schema::kSlotHash, HashHex(out.hash));
-    for (const std::string& tag : e.tags) AddTerms(analyzer.Analyze(tag, hint), schema::kBodyPrefix, false, &entry_terms);
+    for (const std::string& tag : e.tags) {
+      std::vector<Token> tokens = analyzer.Analyze(tag, hint);
+      AddTerms(tokens, TermsOf(tokens), schema::kBodyPrefix, false, &entry_terms);
+    }
     std::string plain_body = MarkdownToPlainText(e.body);
     std::vector<Token> body_tokens = analyzer.Analyze(plain_body, hint);
-    AddTerms(body_tokens, schema::kBodyPrefix, false, &entry_terms);
+    std::vector<std::string> body_terms = TermsOf(body_tokens);
+    AddTerms(body_tokens, body_terms, schema::kBodyPrefix, false, &entry_terms);
     // Snippets then read where each term is instead of analysing the body at search time.
-    entry_doc.add_value(schema::kSlotSpans, EncodeSpans(plain_body, body_tokens));
+    entry_doc.add_value(schema::kSlotSpans, EncodeSpans(plain_body, body_tokens, body_terms));
     AddBooleanTerms(e, key, &aggregate);
     out.docs.resize(2);  // the entry and aggregate documents first, in docid order
   }
@@ -172,15 +188,16 @@ AnalysedEntry AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::
     std::vector<Token> tokens = analyzer.Analyze(*questions[i], hint);
     if (classifier != nullptr) out.phrasings.push_back(ClassifierFeaturesOf(tokens, *classifier));
     if (out.reused) continue;
-    if (i == 0) AddTerms(tokens, schema::kBodyPrefix, false, &entry_terms);  // the title
-    AddTerms(tokens, schema::kAggregatePrefix, false, &aggregate_terms);
+    std::vector<std::string> terms = TermsOf(tokens);
+    if (i == 0) AddTerms(tokens, terms, schema::kBodyPrefix, false, &entry_terms);  // the title
+    AddTerms(tokens, terms, schema::kAggregatePrefix, false, &aggregate_terms);
     if (i >= schema::kMaxQuestionDocs) continue;
     Xapian::Document doc;
     doc.set_data(*questions[i]);
     doc.add_boolean_term(std::string(schema::kKindQuestion));
     AddBooleanTerms(e, key, &doc);
     question_terms.emplace_back(base + schema::kFirstQuestionSlot + static_cast<Xapian::docid>(i), DocTerms());
-    AddTerms(tokens, "", true, &question_terms.back().second, true);
+    AddTerms(tokens, terms, "", true, &question_terms.back().second, true);
     out.docs.emplace_back(question_terms.back().first, std::move(doc));
   }
   if (out.reused) return out;
@@ -300,7 +317,9 @@ void ParallelFor(size_t n, int workers, const Fn& fn) {
 // write it into a Xapian database of its own under `dir`. Entries in (id, locale) order have
 // increasing docids (schema.h), so the shards' docid ranges are disjoint and MergeShards can keep
 // the docids. One writer fed by the analysis threads was the build's bottleneck (perf at 100k: the
-// writing thread busy throughout, the analysing ones a fifth of the time). `phrasings[i]` gets
+// writing thread busy throughout, the analysing ones a fifth of the time). More, smaller shards
+// write faster (10 at 100k: 176-181 s against 202 s) but merge into fragmented posting lists (6%
+// more postlist, 0.8% more instructions per search): searches matter more. `phrasings[i]` gets
 // sorted[i]'s classifier features. Returns the shards in docid order.
 std::vector<fs::path> WriteShards(const std::vector<const Entry*>& sorted, const std::vector<Xapian::docid>& base_of,
                                   const Analyzer& analyzer, const ClassifierOptions* classifier, const LengthNorm& norm,
@@ -314,7 +333,9 @@ std::vector<fs::path> WriteShards(const std::vector<const Entry*>& sorted, const
   std::mutex progress_mu;
   ParallelFor(shards, static_cast<int>(shards), [&](size_t s) {  // a thread per shard
     paths[s] = dir / ("shard-" + std::to_string(s));
-    Xapian::WritableDatabase db(paths[s].string(), Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS);
+    // A shard is scratch, read once by MergeShards, whose output is synced: its commits need not be.
+    Xapian::WritableDatabase db(paths[s].string(),
+                                Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC);
     size_t uncommitted = 0;
     for (size_t i = n * s / shards; i < n * (s + 1) / shards; ++i) {
       const Entry& e = *sorted[i];
@@ -827,8 +848,12 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
       // Everything is to do (todo[k] == k); each entry is then written, counted and its phrasings
       // gathered as `write` does, in entry order.
       std::vector<std::vector<std::vector<std::string>>> phrasings(sorted.size());
+      auto shards_start = std::chrono::steady_clock::now();
       shards = WriteShards(sorted, base_of, **analyzer, classifier, meta.length_norm, workers, tmp, options.progress,
                            &phrasings, &meta.lengths);
+      KEFU_LOG(kDebug, "indexer") << "wrote " << shards.size() << " shards in "
+                                  << std::chrono::duration<double>(std::chrono::steady_clock::now() - shards_start).count()
+                                  << " s";
       for (size_t i = 0; i < sorted.size(); ++i) {
         const Entry& e = *sorted[i];
         if (e.status == EntryStatus::kDraft) {
@@ -894,7 +919,11 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
         update->commit_transaction();
         update->close();
       } else {
+        auto merge_start = std::chrono::steady_clock::now();
         MergeShards(shards, tmp / kGenerationDb);
+        KEFU_LOG(kDebug, "indexer") << "merged the shards in "
+                                    << std::chrono::duration<double>(std::chrono::steady_clock::now() - merge_start).count()
+                                    << " s";
       }
     } catch (...) {
       for (std::thread& t : trainers) t.join();
@@ -904,6 +933,7 @@ Result<IndexBuildStats> Build(const std::vector<Entry>& entries, const IndexBuil
     for (const Status& status : trained) KEFU_RETURN_IF_ERROR(status);
     if (classifier != nullptr) {
       stats.classifier_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
+      KEFU_LOG(kDebug, "indexer") << "trained the classifiers by " << stats.classifier_seconds << " s after the documents";
     }
   }
   meta.entries = stats.entries;

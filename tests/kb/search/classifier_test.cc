@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -132,6 +133,67 @@ TEST_F(Classifier, TrainingIsDeterministicAndSurvivesSaveAndLoad) {
     EXPECT_EQ(Dense(a.Predict(f, all), n), Dense(loaded->Predict(loaded->FeaturesOf(analyzer_->Analyze(q)), all), n))
         << q;
   }
+}
+
+// Stochastic gradient descent on the softmax written the textbook way, every class every step, with
+// the training's schedule (shuffle, linearly decaying rate, negligible gradients skipped, weight
+// decay per pass): a dense model's weights must be exactly these, so that a faster training loop
+// is known to train the same model.
+std::vector<std::vector<float>> TextbookWeights(const IntentClassifier& model, const std::vector<ClassifierExample>& examples,
+                                                const ClassifierOptions& options) {
+  const size_t classes = model.labels().size();
+  std::vector<std::vector<float>> w(model.feature_count(), std::vector<float>(classes, 0.0f));
+  std::vector<std::vector<std::pair<int32_t, float>>> x;
+  for (const ClassifierExample& e : examples) x.push_back(model.Vectorize(e.features));
+  std::vector<size_t> order(x.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937 rng(options.seed);
+  const double total = static_cast<double>(options.epochs) * static_cast<double>(x.size());
+  double step = 0;
+  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+    for (size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng() % (i + 1)]);
+    double epoch_rate = 0;
+    for (size_t i : order) {
+      const double rate = options.learning_rate * (1.0 - step / total);
+      epoch_rate += rate;
+      ++step;
+      std::vector<double> z(classes, 0);
+      for (const auto& [f, v] : x[i]) {
+        for (size_t c = 0; c < classes; ++c) z[c] += static_cast<double>(v) * w[static_cast<size_t>(f)][c];
+      }
+      double top = 0, denominator = 0;
+      for (double s : z) top = std::max(top, s);
+      for (double& s : z) denominator += s = std::exp(s - top);
+      for (double& s : z) s /= denominator;
+      z[static_cast<size_t>(examples[i].label)] -= 1.0;
+      for (const auto& [f, v] : x[i]) {
+        for (size_t c = 0; c < classes; ++c) {
+          if (std::fabs(z[c]) >= 1e-4) w[static_cast<size_t>(f)][c] -= static_cast<float>(rate * z[c] * v);
+        }
+      }
+    }
+    const float decay = static_cast<float>(std::exp(-options.l2 * epoch_rate));
+    for (auto& row : w) {
+      for (float& v : row) v *= decay;
+    }
+  }
+  return w;
+}
+
+TEST_F(Classifier, DenseTrainingIsTheTextbookDescent) {
+  Kb kb = English();  // distinct phrasings: one sample each, in order
+  ClassifierOptions options;
+  IntentClassifier model = IntentClassifier::Train(kb.labels, kb.examples, options);
+  ASSERT_EQ(model.weight_count(), model.feature_count() * kb.labels.size());  // dense
+  std::vector<std::vector<float>> want = TextbookWeights(model, kb.examples, options);
+  size_t nonzero = 0;
+  for (size_t f = 0; f < want.size(); ++f) {
+    for (size_t c = 0; c < kb.labels.size(); ++c) {
+      ASSERT_EQ(model.Weight(static_cast<int32_t>(f), static_cast<int32_t>(c)), want[f][c]) << f << " " << c;
+      nonzero += want[f][c] != 0.0f;
+    }
+  }
+  EXPECT_GT(nonzero, want.size());
 }
 
 // The softmax of every class's score computed the plain way, over the allowed classes.
