@@ -100,10 +100,7 @@ std::string HtmlEscape(std::string_view text) {
 }
 
 std::string EncodeSpans(std::string_view plain_text, const std::vector<Token>& tokens) {
-  std::vector<std::string> terms;
-  terms.reserve(tokens.size());
-  for (const Token& token : tokens) terms.push_back(TermOf(token));
-  return EncodeSpans(plain_text, tokens, terms);
+  return EncodeSpans(plain_text, tokens, TermsOf(tokens));
 }
 
 std::string EncodeSpans(std::string_view plain_text, const std::vector<Token>& tokens,

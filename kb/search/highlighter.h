@@ -34,7 +34,7 @@ struct PreparedText {
 // The spans table of `plain_text`, whose analysis is `tokens`: per term (as made by TermOf()), in
 // byte order of terms, its [begin, end) spans in code points, in text order (varints).
 std::string EncodeSpans(std::string_view plain_text, const std::vector<Token>& tokens);
-// The same with terms[i] == TermOf(tokens[i]) already made (the index writer needs them anyway).
+// The same with TermsOf(tokens) already made (the index writer needs them anyway).
 std::string EncodeSpans(std::string_view plain_text, const std::vector<Token>& tokens,
                         const std::vector<std::string>& terms);
 

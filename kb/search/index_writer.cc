@@ -110,16 +110,8 @@ class DocTerms {
   Xapian::termcount length_ = 0;
 };
 
-// TermOf() of each token: an entry's title and questions go into up to three documents, and a
-// body's terms also make its spans table.
-std::vector<std::string> TermsOf(const std::vector<Token>& tokens) {
-  std::vector<std::string> terms;
-  terms.reserve(tokens.size());
-  for (const Token& token : tokens) terms.push_back(TermOf(token));
-  return terms;
-}
-
-// Adds analysed text's terms (`terms`, TermsOf(tokens)); positions only where asked (question
+// Adds analysed text's terms (`terms`, TermsOf(tokens): a title or question goes into up to three
+// documents, a body's terms also make its spans table); positions only where asked (question
 // documents, for phrase matching). Questions also get word-pair terms (phrase evidence); bodies do
 // not.
 void AddTerms(const std::vector<Token>& tokens, const std::vector<std::string>& terms, std::string_view prefix,

@@ -55,4 +55,11 @@ std::string TermOf(const Token& token) {
   return "";
 }
 
+std::vector<std::string> TermsOf(const std::vector<Token>& tokens) {
+  std::vector<std::string> terms;
+  terms.reserve(tokens.size());
+  for (const Token& token : tokens) terms.push_back(TermOf(token));
+  return terms;
+}
+
 }  // namespace kefu

@@ -12,6 +12,8 @@ namespace kefu {
 
 // The term of a token without field prefix; empty when the token cannot be a term (too long).
 std::string TermOf(const Token& token);
+// TermOf() of each token, in order: for text whose terms serve several documents or tables.
+std::vector<std::string> TermsOf(const std::vector<Token>& tokens);
 
 // Terms for adjacent word pairs ("P" + stem + " " + stem): phrase evidence ("top up", "card
 // arrive") that single words lose. Han text needs none: its bigrams already are pairs.
