@@ -1,11 +1,11 @@
 // The posting lists of terms too common to make candidates (QueryTerm::selective), copied into
-// memory on first use, and the PostingSource that scores a query's common terms from those copies.
+// memory on first use for the matcher (matcher.h) to score them from.
 //
 // A question's common terms only add to the score of the documents its rarer terms find
-// (query_builder.h): Xapian's AND_MAYBE checks every candidate against each common term's list, and
-// a check in glass decodes the compressed chunk that holds the docid posting by posting (callgrind
-// at 100k entries: 26% of a search's instructions). In memory a check is a galloping search, and
-// common terms are by definition few and asked again and again.
+// (query_builder.h): each candidate is looked up in each common term's list, and a lookup in glass
+// decodes the compressed chunk that holds the docid posting by posting (callgrind at 100k entries:
+// 26% of a search's instructions). In memory a lookup is a galloping search, and common terms are
+// by definition few and asked again and again.
 #pragma once
 
 #include <xapian.h>
@@ -41,53 +41,6 @@ class CommonPostings {
   std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const Postings>> terms_;  // null: not kept
   size_t bytes_ = 0;
-};
-
-// The terms of `leaves` as one posting list whose weight at a document is what BakedWeight would
-// give their leaves there: the sum of each term's idf × its query factor × wdf / kBakedWdfScale. The
-// idf is BM25's over the collection, as BakedWeight's (weight.h), so rankings are the same.
-class CommonTermsSource : public Xapian::PostingSource {
- public:
-  struct Leaf {
-    std::shared_ptr<const Postings> postings;
-    double weight_per_wdf = 0;  // BakedTermWeight(collection size, the term's frequency, factor)
-  };
-  explicit CommonTermsSource(std::vector<Leaf> leaves);
-
-  Xapian::doccount get_termfreq_min() const override;
-  Xapian::doccount get_termfreq_est() const override;
-  Xapian::doccount get_termfreq_max() const override;
-  double get_weight() const override;
-  Xapian::docid get_docid() const override { return current_; }
-  void next(double min_wt) override;
-  void skip_to(Xapian::docid did, double min_wt) override;
-  bool check(Xapian::docid did, double min_wt) override;
-  bool at_end() const override { return started_ && current_ == 0; }
-  void init(const Xapian::Database& db) override;
-  std::string name() const override { return "kefu::CommonTermsSource"; }
-
- private:
-  // A leaf as the matcher walks it: its postings' arrays (kept alive by leaves_) and where it is.
-  struct Cursor {
-    const Xapian::docid* docids;
-    const uint8_t* wdfs;
-    size_t size;
-    size_t at;  // the index of its next posting
-    double weight_per_wdf;
-  };
-  // Moves `c` to its first posting at or after `did`: galloping, since candidates come in docid
-  // order, usually a little ahead of the last one.
-  static void Advance(Cursor& c, Xapian::docid did);
-  // Moves each leaf to its first posting at or after `did` (0: leaves them), and positions on the
-  // smallest docid a leaf is then at (0 when none is left), with its weight, in one pass.
-  void Settle(Xapian::docid did);
-
-  std::vector<Leaf> leaves_;
-  std::vector<Cursor> cursors_;
-  Xapian::doccount docs_ = 0;
-  Xapian::docid current_ = 0;
-  double weight_ = 0;  // at current_
-  bool started_ = false;
 };
 
 }  // namespace kefu

@@ -1,6 +1,7 @@
-// Weighted OR queries over question and body terms.
+// A question's terms, and the weighted leaves they are searched as in each field.
 #include "kb/search/query_builder.h"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "kb/search/schema.h"
@@ -40,33 +41,22 @@ std::vector<QueryTerm> QueryTermsOf(const std::vector<Token>& tokens, const Rank
   return terms;
 }
 
-Xapian::Query BuildTextQuery(const std::vector<QueryTerm>& terms, const RankingOptions& options,
-                             const ScoringQuery& scoring) {
-  // Leaves of the selective terms, and of the common ones (QueryTerm::selective).
-  std::vector<WeightedTerm> parts[2];
+TextQuery TextQueryOf(const std::vector<QueryTerm>& terms, const RankingOptions& options) {
+  TextQuery query;
+  const bool any_selective = std::any_of(terms.begin(), terms.end(), [](const QueryTerm& t) { return t.selective; });
+  query.candidates_common = !any_selective;
   for (const QueryTerm& t : terms) {
-    std::vector<WeightedTerm>& out = parts[t.selective ? 0 : 1];
-    out.push_back({t.term, t.weight});
-    // Only question documents hold word pairs (index_writer.cc): opening the other fields' lists
-    // would look up terms that are in no document.
+    // Documents that hold only common terms are not candidates; the common terms still score the
+    // documents that are.
+    std::vector<WeightedTerm>& out = t.selective || !any_selective ? query.candidates : query.scoring;
+    out.push_back({t.term, t.weight, 0});
+    // Only question documents hold word pairs (index_writer.cc): looking the other fields' lists
+    // up would find nothing.
     if (t.pair) continue;
-    out.push_back({schema::Term(schema::kAggregatePrefix, t.term), t.weight * options.aggregate_weight});
-    if (t.in_body) out.push_back({schema::Term(schema::kBodyPrefix, t.term), t.weight * options.body_weight});
+    out.push_back({schema::Term(schema::kAggregatePrefix, t.term), t.weight * options.aggregate_weight, 1});
+    if (t.in_body) out.push_back({schema::Term(schema::kBodyPrefix, t.term), t.weight * options.body_weight, 2});
   }
-  auto or_of = [](const std::vector<WeightedTerm>& leaves) {
-    std::vector<Xapian::Query> queries;
-    queries.reserve(leaves.size());
-    for (const WeightedTerm& l : leaves) {
-      queries.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(l.term), l.factor);
-    }
-    return Xapian::Query(Xapian::Query::OP_OR, queries.begin(), queries.end());
-  };
-  if (parts[0].empty() || parts[1].empty()) return or_of(parts[0].empty() ? parts[1] : parts[0]);
-  // Documents that hold only common terms are not candidates; the common terms still score the
-  // documents that are (the matcher skips to them in the long lists instead of walking them).
-  std::optional<Xapian::Query> common;
-  if (scoring) common = scoring(parts[1]);
-  return Xapian::Query(Xapian::Query::OP_AND_MAYBE, or_of(parts[0]), common ? *std::move(common) : or_of(parts[1]));
+  return query;
 }
 
 }  // namespace kefu

@@ -1,16 +1,12 @@
-// Query analysis and Xapian query construction: tokens -> weighted terms -> one OR query over the
-// question documents, the aggregate documents and the entry bodies, each field weighted; all-terms
+// Query analysis: tokens -> weighted terms -> the leaves of one weighted OR over the question
+// documents, the aggregate documents and the entry bodies, each field weighted; all-terms
 // documents naturally rank first under BM25, any-terms documents still match (graceful fall-back
 // for loose questions). Terms common in the questions only score what the rarer ones find
 // (QueryTerm::selective).
 #pragma once
 
-#include <functional>
-#include <optional>
 #include <string>
 #include <vector>
-
-#include <xapian.h>
 
 #include "kb/search/ranking.h"
 #include "kb/text/analyzer.h"
@@ -36,14 +32,18 @@ std::vector<QueryTerm> QueryTermsOf(const std::vector<Token>& tokens, const Rank
 struct WeightedTerm {
   std::string term;
   double factor = 1;
+  int field = 0;  // the documents that hold it: 0 questions, 1 aggregates, 2 entry bodies (schema.h)
 };
 
-// Makes the query that scores the common terms' leaves, in place of their OR; nullopt: the OR.
-using ScoringQuery = std::function<std::optional<Xapian::Query>(const std::vector<WeightedTerm>& leaves)>;
-
-// The free-text part of a search (no filters). `scoring`, when set, makes the common terms' part
-// (QueryTerm::selective) where rarer terms make the candidates.
-Xapian::Query BuildTextQuery(const std::vector<QueryTerm>& terms, const RankingOptions& options,
-                             const ScoringQuery& scoring = nullptr);
+// The leaves of a search (matcher.h): each term in the question documents and, but for word pairs,
+// the aggregate documents and (QueryTerm::in_body) the entry bodies, weighted per field. Where some
+// terms are selective and some are not, the common terms' leaves only score; otherwise every leaf
+// makes candidates.
+struct TextQuery {
+  std::vector<WeightedTerm> candidates;
+  std::vector<WeightedTerm> scoring;
+  bool candidates_common = false;  // every term is common (none is selective)
+};
+TextQuery TextQueryOf(const std::vector<QueryTerm>& terms, const RankingOptions& options);
 
 }  // namespace kefu

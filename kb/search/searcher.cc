@@ -20,6 +20,7 @@
 #include "kb/log.h"
 #include "kb/search/classifier.h"
 #include "kb/search/generation.h"
+#include "kb/search/matcher.h"
 #include "kb/search/schema.h"
 #include "kb/search/weight.h"
 
@@ -75,15 +76,14 @@ namespace {
 // the generation's table of internal entries. Filtering by the locale and audience terms instead made
 // the matcher skip along posting lists that cover the whole index for every candidate: 29% of a
 // search's instructions at 10k entries.
-class DocFilter : public Xapian::MatchDecider {
+class DocFilter {
  public:
   DocFilter(const SearchOptions& options, const std::vector<bool>& internal)
       : internal_(options.include_internal ? nullptr : &internal) {
     for (Locale l : options.locales) wanted_[static_cast<size_t>(l)] = true;
     if (options.locales.empty()) wanted_.fill(true);
   }
-  bool operator()(const Xapian::Document& doc) const override {
-    Xapian::docid did = doc.get_docid();
+  bool operator()(Xapian::docid did) const {
     if (!wanted_[static_cast<size_t>(schema::LocaleOf(did))]) return false;
     Xapian::docid block = did / schema::kDocsPerLocale;
     return internal_ == nullptr || block >= internal_->size() || !(*internal_)[block];
@@ -109,7 +109,7 @@ std::vector<bool> InternalBlocks(const Xapian::Database& db) {
 // The classifier's log-probability counts from this many nats below its best class's upwards.
 constexpr double kModelFloorNats = 10;
 
-// 0 for question documents, 1 for aggregates, 2 for entry (body) documents.
+// 0 for question documents, 1 for aggregates, 2 for entry (body) documents (WeightedTerm::field).
 int FieldOf(Xapian::docid did) {
   Xapian::docid slot = schema::SlotOf(did);
   return slot >= schema::kFirstQuestionSlot ? 0 : slot == schema::kAggregateSlot ? 1 : 2;
@@ -519,58 +519,55 @@ Result<std::vector<Candidate>> Searcher::Rank(const std::vector<QueryTerm>& term
   std::vector<Candidate> out;
   Borrowed db(pool_.get());
   try {
-    Xapian::Enquire enquire(*db);
     std::vector<QueryTerm> marked = TermsMarked(*db, terms, options.ranking);
-    // The common terms score from their postings in memory, where they all fit the budget.
-    auto scoring = [&](const std::vector<WeightedTerm>& leaves) -> std::optional<Xapian::Query> {
-      std::vector<CommonTermsSource::Leaf> kept;
-      const Xapian::doccount docs = db->get_doccount();
-      for (const WeightedTerm& l : leaves) {
-        std::shared_ptr<const Postings> postings = common_postings_->Get(*db, l.term);
-        if (postings == nullptr) return std::nullopt;
-        auto freq = static_cast<Xapian::doccount>(postings->docids.size());
-        kept.push_back({std::move(postings), BakedTermWeight(docs, freq, l.factor)});
+    const Xapian::doccount docs = db->get_doccount();
+    auto leaves_of = [&](const std::vector<WeightedTerm>& terms) {
+      std::vector<MatchLeaf> leaves;
+      leaves.reserve(terms.size());
+      for (const WeightedTerm& t : terms) {
+        auto freq = static_cast<Xapian::doccount>(term_frequencies_->Frequency(*db, t.term));
+        if (freq > 0) leaves.push_back({t.term, BakedTermWeight(docs, freq, t.factor), t.field});
       }
-      return Xapian::Query((new CommonTermsSource(std::move(kept)))->release());
+      return leaves;
     };
-    enquire.set_query(BuildTextQuery(marked, options.ranking, scoring));
-    enquire.set_docid_order(Xapian::Enquire::ASCENDING);
-    enquire.set_weighting_scheme(BakedWeight());
-    DocFilter filter(options, internal_);
-    auto pool = static_cast<Xapian::doccount>(options.ranking.pool);
-    Xapian::MSet mset = enquire.get_mset(0, pool, nullptr, &filter);
+    auto match = [&] {
+      TextQuery text = TextQueryOf(marked, options.ranking);
+      MatchQuery query{leaves_of(text.candidates), leaves_of(text.scoring), text.candidates_common, FieldOf};
+      return MatchTop(*db, query, DocFilter(options, internal_), static_cast<size_t>(options.ranking.pool),
+                      *common_postings_);
+    };
+    std::vector<ScoredDoc> matched = match();
     // Too few documents hold the question's rarer terms to fill the hits: every term makes
     // candidates again (the any-terms fall-back).
     bool narrowed = std::any_of(marked.begin(), marked.end(), [](const QueryTerm& t) { return !t.selective; });
-    if (narrowed && mset.size() < static_cast<Xapian::doccount>(options.limit)) {
+    if (narrowed && matched.size() < static_cast<size_t>(options.limit)) {
       for (QueryTerm& t : marked) t.selective = true;
-      enquire.set_query(BuildTextQuery(marked, options.ranking));
-      mset = enquire.get_mset(0, pool, nullptr, &filter);
+      matched = match();
     }
 
     // Fuse documents by entry id (both Chinese scripts share one): the best of each kind. The docid
     // says which entry and kind a document is (schema.h), so no document is read here.
     struct Fused {
       double question = 0, aggregate = 0, body = 0;
-      Xapian::MSetIterator best;  // best question document, else best document
+      Xapian::docid best = 0;  // best question document, else best document
       bool has_question = false;
       double total() const { return question + aggregate + body; }
     };
     std::unordered_map<Xapian::docid, Fused> by_id;
     std::vector<Xapian::docid> order;
-    for (auto it = mset.begin(); it != mset.end(); ++it) {
-      Xapian::docid did = *it;
+    for (const ScoredDoc& m : matched) {
+      Xapian::docid did = m.did;
       auto [f, inserted] = by_id.try_emplace(schema::IdOrdinalOf(did));
       if (inserted) {
         order.push_back(f->first);
-        f->second.best = it;
+        f->second.best = did;
       }
       Fused& fused = f->second;
-      double w = it.get_weight();
+      double w = m.weight;
       Xapian::docid slot = schema::SlotOf(did);
       if (slot >= schema::kFirstQuestionSlot) {
         if (w > fused.question) fused.question = w;
-        if (!fused.has_question) fused.best = it;
+        if (!fused.has_question) fused.best = did;
         fused.has_question = true;
       } else if (slot == schema::kAggregateSlot) {
         fused.aggregate = std::max(fused.aggregate, w);
@@ -595,7 +592,7 @@ Result<std::vector<Candidate>> Searcher::Rank(const std::vector<QueryTerm>& term
       Prediction p = group->model->Predict(group->model->FeaturesOf(tokens),
                                           options.include_internal ? group->all_classes : group->public_classes);
       for (Xapian::docid ordinal : order) {
-        if (Models::GroupOf(schema::LocaleOf(*by_id[ordinal].best)) != g) continue;
+        if (Models::GroupOf(schema::LocaleOf(by_id[ordinal].best)) != g) continue;
         auto c = group->class_of_ordinal.find(ordinal);
         if (c == group->class_of_ordinal.end()) continue;
         size_t k = static_cast<size_t>(c->second);
@@ -620,7 +617,7 @@ Result<std::vector<Candidate>> Searcher::Rank(const std::vector<QueryTerm>& term
     auto id_of = [&](Xapian::docid ordinal) -> const std::string& {
       if (ordinal < ids_.size() && !ids_[ordinal].empty()) return ids_[ordinal];
       auto [it, inserted] = read_ids.try_emplace(ordinal);
-      if (inserted) it->second = by_id[ordinal].best.get_document().get_value(schema::kSlotId);
+      if (inserted) it->second = db->get_document(by_id[ordinal].best).get_value(schema::kSlotId);
       return it->second;
     };
     // Only the hits wanted are put in order (ids are unique, so the order is total).
@@ -653,10 +650,10 @@ Result<std::vector<Candidate>> Searcher::Rank(const std::vector<QueryTerm>& term
     }
     for (Xapian::docid ordinal : order) {
       const Fused& fused = by_id[ordinal];
-      Xapian::Document doc = fused.best.get_document();
+      Xapian::Document doc = db->get_document(fused.best, Xapian::DOC_ASSUME_VALID);
       Candidate c;
       c.id = id_of(ordinal);
-      c.locale = schema::LocaleOf(*fused.best);
+      c.locale = schema::LocaleOf(fused.best);
       c.score = score_of[ordinal];
       c.lexical_score = fused.total();
       c.question_match = fused.has_question;
@@ -667,7 +664,7 @@ Result<std::vector<Candidate>> Searcher::Rank(const std::vector<QueryTerm>& term
       // The query terms the best document has, found along its sorted term list: skipping for an
       // entry document's long one; for a question, whose every term doc_coverage weighs, in one
       // walk (each termlist_begin reads and inflates the list again).
-      const auto& wanted = wanted_terms[FieldOf(*fused.best)];
+      const auto& wanted = wanted_terms[FieldOf(fused.best)];
       double matched = 0;
       if (c.question_match) {
         c.matched_text = doc.get_data();
