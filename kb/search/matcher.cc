@@ -170,9 +170,12 @@ void SortByDocid(std::vector<ScoredDoc>* docs) {
   }
 }
 
-bool Better(const ScoredDoc& a, const ScoredDoc& b) {
-  return a.weight != b.weight ? a.weight > b.weight : a.did < b.did;
-}
+// The pool's order; an object rather than a function, so that the sorts inline it.
+struct Better {
+  bool operator()(const ScoredDoc& a, const ScoredDoc& b) const {
+    return a.weight != b.weight ? a.weight > b.weight : a.did < b.did;
+  }
+};
 
 }  // namespace
 
@@ -218,7 +221,7 @@ std::vector<ScoredDoc> MatchTop(const Xapian::Database& db, const MatchQuery& qu
     // their kind are left out: the pool's lowest candidate weight only rises once those are added.
     if (docs.size() > pool) {
       auto nth = docs.begin() + static_cast<std::ptrdiff_t>(pool - 1);
-      std::nth_element(docs.begin(), nth, docs.end(), Better);
+      std::nth_element(docs.begin(), nth, docs.end(), Better());
       const double floor = nth->weight - 1e-9 * std::abs(nth->weight);  // beyond rounding's reach
       docs.erase(std::remove_if(docs.begin(), docs.end(),
                                 [&](const ScoredDoc& d) { return d.weight + most[field_of(d.did)] < floor; }),
@@ -236,7 +239,7 @@ std::vector<ScoredDoc> MatchTop(const Xapian::Database& db, const MatchQuery& qu
   }
 
   const size_t kept = std::min(pool, docs.size());
-  std::partial_sort(docs.begin(), docs.begin() + static_cast<std::ptrdiff_t>(kept), docs.end(), Better);
+  std::partial_sort(docs.begin(), docs.begin() + static_cast<std::ptrdiff_t>(kept), docs.end(), Better());
   docs.resize(kept);
   return docs;
 }
