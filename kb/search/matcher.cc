@@ -177,6 +177,15 @@ struct Better {
   }
 };
 
+// The pool's lowest weight among `docs` (reordered), lowered beyond rounding's reach; 0 when they do
+// not fill it.
+double PoolFloor(std::vector<ScoredDoc>* docs, size_t pool) {
+  if (docs->size() < pool) return 0;
+  auto nth = docs->begin() + static_cast<std::ptrdiff_t>(pool - 1);
+  std::nth_element(docs->begin(), nth, docs->end(), Better());
+  return nth->weight - 1e-9 * std::abs(nth->weight);
+}
+
 }  // namespace
 
 std::vector<ScoredDoc> MatchTop(const Xapian::Database& db, const MatchQuery& query,
@@ -184,45 +193,64 @@ std::vector<ScoredDoc> MatchTop(const Xapian::Database& db, const MatchQuery& qu
                                 CommonPostings& memory) {
   std::vector<ScoredDoc> docs;
   if (pool == 0) return docs;
+  auto field_of = [&](Xapian::docid did) { return query.field_of == nullptr ? 0 : query.field_of(did); };
+  std::vector<Scorer> scorers[kMatchFields];
+  double most[kMatchFields] = {};  // the most the common leaves can add to a document of each kind
+  for (const MatchLeaf& leaf : query.scoring) {
+    Scorer s;
+    s.weight_per_wdf = leaf.weight_per_wdf;
+    s.postings = memory.Get(db, leaf.term);
+    if (s.postings == nullptr) {
+      s.it = db.postlist_begin(leaf.term);
+      most[leaf.field] += leaf.weight_per_wdf * static_cast<double>(db.get_wdf_upper_bound(leaf.term));
+    } else {
+      most[leaf.field] += leaf.weight_per_wdf * static_cast<double>(s.postings->max_wdf);
+    }
+    scorers[leaf.field].push_back(std::move(s));
+  }
+
   {
     std::unique_ptr<Sums> sums = Tables().Acquire();
-    for (const MatchLeaf& leaf : query.candidates) {
+    auto add = [&](const MatchLeaf& leaf) {
       const double w = leaf.weight_per_wdf;
       std::shared_ptr<const Postings> kept = query.candidates_common ? memory.Get(db, leaf.term) : nullptr;
       if (kept != nullptr) {
         for (size_t i = 0; i < kept->docids.size(); ++i) sums->Add(kept->docids[i], w * kept->wdfs[i]);
-        continue;
+        return;
       }
       for (auto it = db.postlist_begin(leaf.term); it != db.postlist_end(leaf.term); ++it) {
         sums->Add(*it, w * static_cast<double>(it.get_wdf()));
       }
+    };
+    const int last = query.field_of != nullptr ? query.last_field : -1;
+    double last_most = last >= 0 ? most[last] : 0;  // the most the last kind's leaves can give a document
+    bool any_last = false;
+    for (const MatchLeaf& leaf : query.candidates) {
+      if (leaf.field == last) {
+        any_last = true;
+        last_most += leaf.weight_per_wdf * static_cast<double>(db.get_wdf_upper_bound(leaf.term));
+      } else {
+        add(leaf);
+      }
     }
     sums->Collect(accept, &docs);
+    // Documents of the last kind hold only its leaves: when those cannot lift a document over the
+    // pool's lowest weight so far, which only rises, none of them is read.
+    if (any_last && last_most >= PoolFloor(&docs, pool)) {
+      for (const MatchLeaf& leaf : query.candidates) {
+        if (leaf.field == last) add(leaf);
+      }
+      docs.clear();
+      sums->Collect(accept, &docs);
+    }
     Tables().Release(std::move(sums));
   }
 
   if (!query.scoring.empty() && !docs.empty()) {
-    auto field_of = [&](Xapian::docid did) { return query.field_of == nullptr ? 0 : query.field_of(did); };
-    std::vector<Scorer> scorers[kMatchFields];
-    double most[kMatchFields] = {};  // the most the common leaves can add to a document of each kind
-    for (const MatchLeaf& leaf : query.scoring) {
-      Scorer s;
-      s.weight_per_wdf = leaf.weight_per_wdf;
-      s.postings = memory.Get(db, leaf.term);
-      if (s.postings == nullptr) {
-        s.it = db.postlist_begin(leaf.term);
-        most[leaf.field] += leaf.weight_per_wdf * static_cast<double>(db.get_wdf_upper_bound(leaf.term));
-      } else {
-        most[leaf.field] += leaf.weight_per_wdf * static_cast<double>(s.postings->max_wdf);
-      }
-      scorers[leaf.field].push_back(std::move(s));
-    }
     // Candidates that cannot reach the pool's lowest weight so far even with every common leaf of
     // their kind are left out: the pool's lowest candidate weight only rises once those are added.
     if (docs.size() > pool) {
-      auto nth = docs.begin() + static_cast<std::ptrdiff_t>(pool - 1);
-      std::nth_element(docs.begin(), nth, docs.end(), Better());
-      const double floor = nth->weight - 1e-9 * std::abs(nth->weight);  // beyond rounding's reach
+      const double floor = PoolFloor(&docs, pool);
       docs.erase(std::remove_if(docs.begin(), docs.end(),
                                 [&](const ScoredDoc& d) { return d.weight + most[field_of(d.did)] < floor; }),
                  docs.end());

@@ -43,6 +43,10 @@ struct MatchQuery {
   // MatchLeaf::field (schema.h: field prefixes by document kind): a common leaf then looks up and
   // bounds only the candidates of its kind. Null: every document and leaf is of kind 0.
   int (*field_of)(Xapian::docid) = nullptr;
+  // A kind of document whose candidate leaves are read after the others' and not at all when, with
+  // its common leaves, they cannot lift a document of that kind over the pool's lowest weight so far
+  // (MaxScore: the body leaves, which weigh little); -1: none. Needs field_of.
+  int last_field = -1;
 };
 
 struct ScoredDoc {

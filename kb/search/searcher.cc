@@ -532,7 +532,7 @@ Result<std::vector<Candidate>> Searcher::Rank(const std::vector<QueryTerm>& term
     };
     auto match = [&] {
       TextQuery text = TextQueryOf(marked, options.ranking);
-      MatchQuery query{leaves_of(text.candidates), leaves_of(text.scoring), text.candidates_common, FieldOf};
+      MatchQuery query{leaves_of(text.candidates), leaves_of(text.scoring), text.candidates_common, FieldOf, 2};
       return MatchTop(*db, query, DocFilter(options, internal_), static_cast<size_t>(options.ranking.pool),
                       *common_postings_);
     };

@@ -114,11 +114,17 @@ TEST(MatchTop, RanksAsEnquireDoes) {
       {{{"XAt15", 0.2}, {"t15", 1.0}}, {{"t0", 1.0}, {"t1", 1.0}, {"XAt4", 1.0}, {"none", 3.0}}},
       // Many candidates and weak common leaves: pruning bites.
       {{{"t6", 1.0}, {"XAt8", 0.5}, {"XBt6", 0.2}}, {{"t0", 0.25}, {"XAt0", 0.5}, {"XBt0", 0.05}}},
+      // Body leaves too light to lift a body document into a small pool, unless the pool is large.
+      {{{"t8", 1.0}, {"XAt9", 2.0}, {"XBt8", 0.02}, {"XBt1", 0.01}}, {{"XBt0", 0.01}, {"t0", 0.5}}},
+      // Body leaves heavy enough to matter.
+      {{{"t12", 1.0}, {"XBt5", 1.0}, {"XBt3", 0.5}}, {{"XBt0", 0.3}}},
   };
-  // Memory for every common list, and none (the common leaves then read Xapian's lists); leaves
-  // bound by their kind of document, or all of one kind; pools below and above the candidates.
+  // Memory for every common list, and none (the common leaves then read Xapian's lists); leaves of
+  // one kind, bound by their kind of document, or so and with the body kind's read last (MaxScore);
+  // pools below and above the candidates.
   for (size_t budget : {size_t{1} << 20, size_t{0}}) {
-    for (bool kinds : {true, false}) {
+    for (int mode : {0, 1, 2}) {
+      const bool kinds = mode > 0;
       for (size_t c = 0; c < cases.size(); ++c) {
         for (size_t pool : {size_t{1}, size_t{7}, size_t{200}, size_t{5000}}) {
           for (bool filtered : {false, true}) {
@@ -127,12 +133,12 @@ TEST(MatchTop, RanksAsEnquireDoes) {
             std::function<bool(Xapian::docid)> accept = all;
             if (filtered) accept = first_locale;
             MatchQuery query{LeavesOf(db, k.candidates, kinds), LeavesOf(db, k.scoring, kinds), false,
-                             kinds ? KindOf : nullptr};
+                             kinds ? KindOf : nullptr, mode == 2 ? 2 : -1};
             std::vector<ScoredDoc> got = MatchTop(db, query, accept, pool, memory);
             std::vector<ScoredDoc> want = Expected(db, k.candidates, k.scoring, accept, pool);
             std::string where = "case " + std::to_string(c) + " pool " + std::to_string(pool) +
                                 (filtered ? " filtered" : "") + " budget " + std::to_string(budget) +
-                                (kinds ? " kinds" : "");
+                                " mode " + std::to_string(mode);
             ASSERT_EQ(got.size(), want.size()) << where;
             for (size_t i = 0; i < want.size(); ++i) {
               ASSERT_EQ(got[i].did, want[i].did) << where << " rank " << i;
