@@ -83,6 +83,18 @@ struct KnowledgeBase::Impl {
     }
     return std::optional<Entry>();
   }
+  // Find() for a hit: the entry as hits show it (Searcher::HitEntry), nullptr when none.
+  Result<std::shared_ptr<const Searcher::HitEntry>> FindHit(const Searcher& s, const std::string& id,
+                                                            const std::vector<Locale>& locales,
+                                                            Audience audience) const {
+    for (Locale l : locales) {
+      auto hit = s.LoadHitEntry(id, l);
+      if (!hit.ok() || (*hit && (audience == Audience::kInternal || (*hit)->card.audience == Audience::kPublic))) {
+        return hit;
+      }
+    }
+    return std::shared_ptr<const Searcher::HitEntry>();
+  }
 };
 
 KnowledgeBase::KnowledgeBase(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -218,7 +230,8 @@ Result<SearchResult> KnowledgeBase::Impl::SearchIn(const Searcher& searcher, con
     return out;
   };
   // The hit for entry `e`, in the searcher's script when it is the other Chinese one.
-  auto make_hit = [&](const Entry& e) {
+  auto make_hit = [&](const Searcher::HitEntry& h) {
+    const EntryCard& e = h.card;
     SearchHit hit;
     hit.id = e.id;
     hit.locale = e.locale;
@@ -226,7 +239,7 @@ Result<SearchResult> KnowledgeBase::Impl::SearchIn(const Searcher& searcher, con
     hit.category = e.category;
     hit.escalate = e.escalate;
     hit.converted = e.locale != result.locale;
-    auto shown = searcher.Shown(e, marked, result.locale, request.snippets);
+    auto shown = searcher.Shown(h, marked, result.locale, request.snippets);
     hit.title = shown->title;
     hit.snippet = shown->snippet;
     return hit;
@@ -234,7 +247,7 @@ Result<SearchResult> KnowledgeBase::Impl::SearchIn(const Searcher& searcher, con
 
   // A pinned question answers with its entry first, for sure; the search fills the rest.
   if (auto pinned = rules.PinnedEntry(QueryRules::PinKey(tokens))) {
-    auto entry = Find(searcher, *pinned, display, request.audience);
+    auto entry = FindHit(searcher, *pinned, display, request.audience);
     if (!entry.ok()) return entry.status();
     if (*entry) {
       SearchHit hit = make_hit(**entry);
@@ -252,14 +265,14 @@ Result<SearchResult> KnowledgeBase::Impl::SearchIn(const Searcher& searcher, con
                                [](const Token& t) { return t.kind != TokenKind::kHanBigram; });
   for (size_t i = 0; i < candidates->size() && static_cast<int>(result.hits.size()) < request.limit; ++i) {
     const Candidate& c = (*candidates)[i];
-    auto entry = Find(searcher, c.id, display, request.audience);
+    auto entry = FindHit(searcher, c.id, display, request.audience);
     if (!entry.ok()) return entry.status();
     if (!*entry) continue;
     SearchHit hit = make_hit(**entry);
     hit.score = c.score;
     hit.matched_question = c.matched_text;
     if (request.explain) {
-      hit.matched_terms = matched_terms(c.matched_text.empty() ? (*entry)->title : c.matched_text);
+      hit.matched_terms = matched_terms(c.matched_text.empty() ? (*entry)->card.title : c.matched_text);
     }
     hit.features = FeaturesOf(*candidates, i, words, norm.had_han);
     hit.confidence = Confidence(hit.features, model);

@@ -12,6 +12,8 @@ namespace {
 // starts with '{': those are read as JSON until they are rebuilt, so a server upgraded before its
 // index still answers.
 constexpr char kFormat = 1;
+// First byte of an entry card: another value than the entry's, so one is never read as the other.
+constexpr char kCardFormat = 2;
 
 Result<Entry> DecodeJson(std::string_view data) {
   nlohmann::json j = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
@@ -174,6 +176,33 @@ Result<Entry> DecodeEntry(std::string_view data) {
             r.String(&e.updated) && r.done();
   if (!ok) return Status::DataLoss("entry data is damaged");
   return e;
+}
+
+std::string EncodeEntryCard(const Entry& e, std::string_view plain_body, std::string_view spans) {
+  std::string out;
+  out.reserve(32 + e.id.size() + e.title.size() + e.category.size() + plain_body.size() + spans.size());
+  out.push_back(kCardFormat);
+  PutString(e.id, &out);
+  PutEnum(e.type, &out);
+  PutEnum(e.locale, &out);
+  PutString(e.title, &out);
+  PutString(e.category, &out);
+  PutEnum(e.audience, &out);
+  out.push_back(e.escalate ? 1 : 0);
+  PutString(plain_body, &out);
+  PutString(spans, &out);
+  return out;
+}
+
+Result<EntryCard> DecodeEntryCard(std::string_view data) {
+  if (data.empty() || data.front() != kCardFormat) return Status::DataLoss("entry card is not in a known form");
+  Reader r(data.substr(1));
+  EntryCard c;
+  bool ok = r.String(&c.id) && r.EnumUpTo(EntryType::kArticle, &c.type) && r.EnumUpTo(Locale::kEn, &c.locale) &&
+            r.String(&c.title) && r.String(&c.category) && r.EnumUpTo(Audience::kInternal, &c.audience) &&
+            r.Bool(&c.escalate) && r.String(&c.plain_body) && r.String(&c.spans) && r.done();
+  if (!ok) return Status::DataLoss("entry card is damaged");
+  return c;
 }
 
 void StableHash::Add(std::string_view s) {

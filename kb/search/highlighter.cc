@@ -47,6 +47,17 @@ bool GetVarint(std::string_view s, size_t* pos, uint32_t* v) {
   return false;
 }
 
+// Three-way byte order, as string_view::compare, inline: the table's terms are a few bytes long and
+// most differ from the wanted one early, so calling memcmp twice per term (< and !=) cost more than
+// the walk itself.
+int CompareBytes(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]) ? -1 : 1;
+  }
+  return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+}
+
 // The spans of every term of `terms` that the table has, appended to `out`. Table records are
 // varint(term size) term varint(span bytes) span bytes, span bytes being varint(begin - previous
 // begin) varint(end - begin) per span; a damaged table yields what was read before the damage.
@@ -63,8 +74,9 @@ void AppendSpans(std::string_view table, const std::unordered_set<std::string>& 
     if (!GetVarint(table, &pos, &span_bytes) || span_bytes > table.size() - pos) return;
     std::string_view spans = table.substr(pos, span_bytes);
     pos += span_bytes;
-    while (next < wanted.size() && wanted[next] < term) ++next;
-    if (next == wanted.size() || wanted[next] != term) continue;
+    int order = 1;  // of wanted[next] against term
+    while (next < wanted.size() && (order = CompareBytes(wanted[next], term)) < 0) ++next;
+    if (order != 0) continue;
     size_t at = 0;
     uint32_t begin = 0;
     while (at < spans.size()) {

@@ -171,8 +171,10 @@ AnalysedEntry AnalyseEntry(const Analyzer& analyzer, const Entry& e, const std::
     std::vector<Token> body_tokens = analyzer.Analyze(plain_body, hint);
     std::vector<std::string> body_terms = TermsOf(body_tokens);
     AddTerms(body_tokens, body_terms, schema::kBodyPrefix, false, &entry_terms);
-    // Snippets then read where each term is instead of analysing the body at search time.
-    entry_doc.add_value(schema::kSlotSpans, EncodeSpans(plain_body, body_tokens, body_terms));
+    // Hits then read their entry's card, uncompressed (values are not zlib'd), and snippets where each
+    // term is, instead of inflating the entry and analysing its body at search time.
+    entry_doc.add_value(schema::kSlotCard,
+                        EncodeEntryCard(e, plain_body, EncodeSpans(plain_body, body_tokens, body_terms)));
     AddBooleanTerms(e, key, &aggregate);
     out.docs.resize(2);  // the entry and aggregate documents first, in docid order
   }

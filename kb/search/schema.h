@@ -19,7 +19,7 @@
 namespace kefu::schema {
 
 // Bumped whenever analysis or layout changes: older generations are then rebuilt, not reused.
-inline constexpr int kLayoutVersion = 7;  // 7: wdfs are BM25 weights (weight.h)
+inline constexpr int kLayoutVersion = 8;  // 7: wdfs are BM25 weights (weight.h); 8: entry cards
 
 // Document ids encode what a document is, so ranking never reads documents it does not return:
 //   docid = id_ordinal * kDocsPerId + locale_index * kDocsPerLocale + slot
@@ -43,7 +43,7 @@ inline Locale LocaleOf(Xapian::docid did) { return static_cast<Locale>((did % kD
 inline constexpr Xapian::valueno kSlotId = 0;      // entry id (collapse key, tie-break)
 inline constexpr Xapian::valueno kSlotLocale = 1;  // "zh-Hans" | "zh-Hant" | "en"
 inline constexpr Xapian::valueno kSlotHash = 2;    // entry documents: EntryHash, 16 hex digits
-inline constexpr Xapian::valueno kSlotSpans = 3;   // entry documents: the body's snippet spans (highlighter.h)
+inline constexpr Xapian::valueno kSlotCard = 3;    // entry documents: EncodeEntryCard (codec.h), what hits show
 inline constexpr Xapian::valueno kSlotLength = 4;  // entry documents: DocLengths::Encode of the entry's documents
 
 

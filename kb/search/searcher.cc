@@ -16,7 +16,6 @@
 #include <unordered_map>
 
 #include "kb/content/codec.h"
-#include "kb/content/markdown.h"
 #include "kb/log.h"
 #include "kb/search/classifier.h"
 #include "kb/search/generation.h"
@@ -194,6 +193,12 @@ size_t BytesOf(const PreparedText& p) {
   return sizeof p + p.text.capacity() + p.starts.capacity() * sizeof(uint32_t) + p.spans.capacity();
 }
 
+size_t BytesOf(const std::optional<Searcher::HitEntry>& e) {
+  if (!e) return 64;
+  const EntryCard& c = e->card;
+  return sizeof *e + c.id.capacity() + c.title.capacity() + c.category.capacity() + BytesOf(e->body);
+}
+
 size_t BytesOf(const std::optional<Entry>& e) {
   if (!e) return 64;
   size_t bytes = sizeof *e + e->title.size() + e->body.size() + e->internal_note.size() + e->category.size();
@@ -312,7 +317,7 @@ Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::un
     : analyzer_(std::move(analyzer)),
       rules_(std::move(rules)),
       pool_(std::move(pool)),
-      bodies_(std::make_unique<Lru<PreparedText>>(kPreparedBodyBytes)),
+      hit_entries_(std::make_unique<Lru<std::optional<HitEntry>>>(kHitEntryBytes)),
       entries_(std::make_unique<Lru<std::optional<Entry>>>(kEntryBytes)),
       results_(std::make_unique<Lru<std::vector<Candidate>>>(kResultBytes)),
       shown_(std::make_unique<Lru<ShownText>>(kShownBytes)),
@@ -336,18 +341,6 @@ Xapian::docid Searcher::EntryDocId(const std::string& id, Locale locale) const {
   return schema::DocId(*it, static_cast<int>(locale), schema::kEntrySlot);
 }
 
-std::shared_ptr<const PreparedText> Searcher::PreparedBody(const Entry& entry) const {
-  std::string key = EntryKey(entry.id, entry.locale);
-  if (auto cached = bodies_->Get(key)) return cached;
-  std::string plain = MarkdownToPlainText(entry.body);
-  std::optional<std::string> spans = StoredSpans(entry.id, entry.locale);
-  auto prepared = std::make_shared<const PreparedText>(
-      spans ? PrepareText(std::move(plain), *std::move(spans))
-            : PrepareText(*analyzer_, std::move(plain), schema::HintFor(entry.locale)));
-  bodies_->Put(key, prepared, BytesOf(*prepared));
-  return prepared;
-}
-
 Searcher::MarkedTerms::MarkedTerms(std::unordered_set<std::string> marked) : terms(std::move(marked)) {
   std::vector<std::string_view> sorted(terms.begin(), terms.end());  // one key however the set iterates
   std::sort(sorted.begin(), sorted.end());
@@ -356,8 +349,9 @@ Searcher::MarkedTerms::MarkedTerms(std::unordered_set<std::string> marked) : ter
   hash = h.value();
 }
 
-std::shared_ptr<const Searcher::ShownText> Searcher::Shown(const Entry& entry, const MarkedTerms& terms,
+std::shared_ptr<const Searcher::ShownText> Searcher::Shown(const HitEntry& hit, const MarkedTerms& terms,
                                                           Locale shown_in, bool snippet) const {
+  const EntryCard& entry = hit.card;
   std::string key = EntryKey(entry.id, entry.locale);
   key.push_back('\n');
   key.append(LocaleName(shown_in));
@@ -366,7 +360,7 @@ std::shared_ptr<const Searcher::ShownText> Searcher::Shown(const Entry& entry, c
   if (auto cached = shown_->Get(key)) return cached;
   auto shown = std::make_shared<ShownText>();
   shown->title = entry.title;
-  if (snippet) shown->snippet = HighlightSnippet(*PreparedBody(entry), terms.terms);
+  if (snippet) shown->snippet = HighlightSnippet(hit.body, terms.terms);
   if (entry.locale != shown_in && IsChinese(entry.locale) && IsChinese(shown_in)) {
     const Normalizer& normalizer = analyzer_->normalizer();
     bool traditional = shown_in == Locale::kZhHant;
@@ -387,20 +381,6 @@ Xapian::Document Searcher::EntryDocument(Xapian::Database& db, const std::string
   return it == db.postlist_end(unique) ? Xapian::Document() : db.get_document(*it);
 }
 
-std::optional<std::string> Searcher::StoredSpans(const std::string& id, Locale locale) const {
-  Borrowed db(pool_.get());
-  try {
-    std::string spans = EntryDocument(*db, id, locale).get_value(schema::kSlotSpans);
-    // Empty for generations of layout 4 and older, and for empty bodies (Xapian keeps no empty
-    // values): those are analysed, which for an empty body costs nothing.
-    if (spans.empty()) return std::nullopt;
-    return spans;
-  } catch (const Xapian::Error& e) {
-    db.Discard();
-    KEFU_LOG(kWarn, "search") << "analysing a body for its snippet: " << e.get_description();
-    return std::nullopt;
-  }
-}
 Searcher::~Searcher() = default;
 
 Result<std::unique_ptr<Searcher>> Searcher::Open(const std::string& gen_dir, const Searcher* previous) {
@@ -700,6 +680,33 @@ Result<std::vector<Candidate>> Searcher::Rank(const std::vector<QueryTerm>& term
 
 bool Searcher::HasClassifier(Locale locale) const {
   return models_ != nullptr && models_->group(Models::GroupOf(locale)) != nullptr;
+}
+
+Result<std::shared_ptr<const Searcher::HitEntry>> Searcher::LoadHitEntry(const std::string& id,
+                                                                         Locale locale) const {
+  std::string key = EntryKey(id, locale);
+  auto found = hit_entries_->Get(key);
+  if (found == nullptr) {
+    Borrowed db(pool_.get());
+    auto read = std::make_shared<std::optional<HitEntry>>();
+    try {
+      // A missing document reads as an empty value (DOC_ASSUME_VALID); an entry's card never is.
+      std::string value = EntryDocument(*db, id, locale).get_value(schema::kSlotCard);
+      if (!value.empty()) {
+        auto card = DecodeEntryCard(value);
+        if (!card.ok()) return card.status();
+        PreparedText body = PrepareText(std::move(card->plain_body), std::move(card->spans));
+        read->emplace(HitEntry{std::move(card).value(), std::move(body)});
+      }
+    } catch (const Xapian::Error& e) {
+      db.Discard();
+      return Status::Internal("reading entry failed: " + e.get_description());
+    }
+    hit_entries_->Put(key, read, BytesOf(*read));
+    found = std::move(read);
+  }
+  if (!found->has_value()) return std::shared_ptr<const HitEntry>();
+  return std::shared_ptr<const HitEntry>(found, &found->value());  // shares the cached optional's life
 }
 
 Result<std::optional<Entry>> Searcher::LoadEntry(const std::string& id, Locale locale) const {

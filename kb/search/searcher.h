@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "kb/content/codec.h"
 #include "kb/content/entry.h"
 #include "kb/search/common_postings.h"
 #include "kb/search/highlighter.h"
@@ -62,10 +63,15 @@ class Searcher {
   // answers for the most recently asked keys are kept.
   Result<std::optional<Entry>> LoadEntry(const std::string& id, Locale locale) const;
 
-  // The entry's body as plain text, with where each term occurs for highlighting (from the index,
-  // or analysed for generations without it); kept for the most recently used entries of this
-  // generation.
-  std::shared_ptr<const PreparedText> PreparedBody(const Entry& entry) const;
+  // An entry as hits show it: its card (codec.h), with the body prepared for highlighting (the
+  // card's plain_body and spans moved into it).
+  struct HitEntry {
+    EntryCard card;
+    PreparedText body;
+  };
+  // Read from the entry document's card, never the entry; nullptr when absent. Kept for the most
+  // recently shown entries of this generation.
+  Result<std::shared_ptr<const HitEntry>> LoadHitEntry(const std::string& id, Locale locale) const;
 
   // A question's terms as its hits mark them, made once per search, with the hash of the sorted
   // terms that keys what is shown for them (a Chinese question's terms take hundreds of bytes).
@@ -82,7 +88,7 @@ class Searcher {
   };
   // Kept for the most recently shown (entry, terms, locale): a repeated question shows the same hits,
   // and making them (highlighting, and converting the script) was 40% of a server's work on one.
-  std::shared_ptr<const ShownText> Shown(const Entry& entry, const MarkedTerms& terms, Locale shown_in,
+  std::shared_ptr<const ShownText> Shown(const HitEntry& entry, const MarkedTerms& terms, Locale shown_in,
                                          bool snippet) const;
 
   const Analyzer& analyzer() const { return *analyzer_; }
@@ -100,10 +106,10 @@ class Searcher {
   class Borrowed;
   template <typename V>
   class Lru;
-  // Memory for prepared bodies and decoded entries of recently shown entries: a prepared body holds
-  // every term's spans, tens of KB for a long one, so a count would let the server grow by hundreds of
-  // MB (measured: 483 MB at 10k entries with 4,096 of each). Per generation.
-  static constexpr size_t kPreparedBodyBytes = 48u << 20;
+  // Memory for recently shown entries (their prepared bodies hold every term's spans, tens of KB for
+  // a long one, so a count would let the server grow by hundreds of MB: measured 483 MB at 10k
+  // entries with 4,096 of each) and recently answered entries, decoded. Per generation.
+  static constexpr size_t kHitEntryBytes = 48u << 20;
   static constexpr size_t kEntryBytes = 16u << 20;
   // Recent questions' candidates: a few KB each. Per generation, so never stale.
   static constexpr size_t kResultBytes = 8u << 20;
@@ -116,9 +122,6 @@ class Searcher {
   static constexpr size_t kCommonPostingBytes = 32u << 20;
   class Models;
   class TermFrequencies;
-  // The span table the index writer stored for the entry document of `key` (id|locale); nullopt
-  // when it has none or cannot be read.
-  std::optional<std::string> StoredSpans(const std::string& id, Locale locale) const;
   // The entry document of (id, locale), to read with Xapian::DOC_ASSUME_VALID: from the id table,
   // without looking the entry's unique term up (a B-tree walk per hit shown). 0 when the table
   // lacks the id (a damaged index): the caller then looks the term up.
@@ -139,7 +142,7 @@ class Searcher {
   std::unique_ptr<Analyzer> analyzer_;
   QueryRules rules_;
   std::unique_ptr<Pool> pool_;
-  std::unique_ptr<Lru<PreparedText>> bodies_;
+  std::unique_ptr<Lru<std::optional<HitEntry>>> hit_entries_;  // absent ones too
   std::unique_ptr<Lru<std::optional<Entry>>> entries_;  // absent ones too: lookups try both scripts
   std::unique_ptr<Lru<std::vector<Candidate>>> results_;  // by SearchKey (searcher.cc)
   std::unique_ptr<Lru<ShownText>> shown_;

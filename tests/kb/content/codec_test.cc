@@ -97,6 +97,33 @@ TEST(EntryCodec, DamagedDataIsAnError) {
   EXPECT_EQ(DecodeEntry(bad_type).status().code(), StatusCode::kDataLoss);
 }
 
+// A card keeps what a hit shows, exactly, for every entry the edits make; an entry's stored form is
+// not a card, nor the reverse, and a damaged card is an error wherever it ends.
+TEST(EntryCard, KeepsWhatAHitShows) {
+  const std::string spans("\x03abc\x02\x00\x03", 7);  // opaque to the codec, zero bytes included
+  for (const auto& [name, e] : EachFieldChanged()) {
+    SCOPED_TRACE(name);
+    auto card = DecodeEntryCard(EncodeEntryCard(e, "plain " + e.body, spans));
+    ASSERT_TRUE(card.ok()) << card.status().ToString();
+    EXPECT_EQ(card->id, e.id);
+    EXPECT_EQ(card->type, e.type);
+    EXPECT_EQ(card->locale, e.locale);
+    EXPECT_EQ(card->title, e.title);
+    EXPECT_EQ(card->category, e.category);
+    EXPECT_EQ(card->audience, e.audience);
+    EXPECT_EQ(card->escalate, e.escalate);
+    EXPECT_EQ(card->plain_body, "plain " + e.body);
+    EXPECT_EQ(card->spans, spans);
+  }
+  std::string stored = EncodeEntryCard(Sample(), "质量问题商家承担运费。", spans);
+  EXPECT_EQ(DecodeEntryCard(EncodeEntry(Sample())).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeEntry(stored).status().code(), StatusCode::kDataLoss);
+  for (size_t size = 0; size < stored.size(); ++size) {
+    EXPECT_EQ(DecodeEntryCard(stored.substr(0, size)).status().code(), StatusCode::kDataLoss) << size;
+  }
+  EXPECT_EQ(DecodeEntryCard(stored + "x").status().code(), StatusCode::kDataLoss);
+}
+
 // Generations of layout 5 and older stored entries as JSON; a server upgraded before its index
 // reads them until the next build.
 TEST(EntryCodec, ReadsTheJsonOfOlderLayouts) {
