@@ -526,44 +526,54 @@ Result<std::vector<Candidate>> Searcher::Rank(const std::vector<QueryTerm>& term
     }
 
     // Fuse documents by entry id (both Chinese scripts share one): the best of each kind. The docid
-    // says which entry and kind a document is (schema.h), so no document is read here.
+    // says which entry and kind a document is (schema.h), so no document is read here. Entries are
+    // kept in a vector, in order of first appearance, and found by ordinal in a small open-addressing
+    // table: hash maps' nodes (three per entry) cost 6% of a search in allocations.
     struct Fused {
+      Xapian::docid ordinal = 0;
       double question = 0, aggregate = 0, body = 0;
       Xapian::docid best = 0;  // best question document, else best document
       bool has_question = false;
+      // The classifier's say (ranking.h, model_weight): its probability for the entry and the best
+      // it gives any other entry.
+      bool has_model = false;
+      double probability = 0, runner_up = 0;
+      double score = 0;
       double total() const { return question + aggregate + body; }
     };
-    std::unordered_map<Xapian::docid, Fused> by_id;
-    std::vector<Xapian::docid> order;
-    for (const ScoredDoc& m : matched) {
-      Xapian::docid did = m.did;
-      auto [f, inserted] = by_id.try_emplace(schema::IdOrdinalOf(did));
-      if (inserted) {
-        order.push_back(f->first);
-        f->second.best = did;
-      }
-      Fused& fused = f->second;
-      double w = m.weight;
-      Xapian::docid slot = schema::SlotOf(did);
-      if (slot >= schema::kFirstQuestionSlot) {
-        if (w > fused.question) fused.question = w;
-        if (!fused.has_question) fused.best = did;
-        fused.has_question = true;
-      } else if (slot == schema::kAggregateSlot) {
-        fused.aggregate = std::max(fused.aggregate, w);
-      } else {
-        fused.body = std::max(fused.body, w);
+    std::vector<Fused> fused;
+    fused.reserve(matched.size());
+    {
+      size_t slots = 16;
+      while (slots < 2 * matched.size()) slots *= 2;
+      constexpr uint32_t kFree = UINT32_MAX;
+      std::vector<uint32_t> index(slots, kFree);  // into `fused`
+      for (const ScoredDoc& m : matched) {
+        const Xapian::docid did = m.did, ordinal = schema::IdOrdinalOf(did);
+        size_t s = static_cast<size_t>((uint64_t{ordinal} * 0x9E3779B97F4A7C15ull) >> 40) & (slots - 1);
+        while (index[s] != kFree && fused[index[s]].ordinal != ordinal) s = (s + 1) & (slots - 1);
+        if (index[s] == kFree) {
+          index[s] = static_cast<uint32_t>(fused.size());
+          fused.push_back({});
+          fused.back().ordinal = ordinal;
+          fused.back().best = did;
+        }
+        Fused& f = fused[index[s]];
+        double w = m.weight;
+        Xapian::docid slot = schema::SlotOf(did);
+        if (slot >= schema::kFirstQuestionSlot) {
+          if (w > f.question) f.question = w;
+          if (!f.has_question) f.best = did;
+          f.has_question = true;
+        } else if (slot == schema::kAggregateSlot) {
+          f.aggregate = std::max(f.aggregate, w);
+        } else {
+          f.body = std::max(f.body, w);
+        }
       }
     }
-    // The classifier's say (ranking.h, model_weight): its probability for each entry, and the best
-    // probability it gives any other entry.
-    struct ModelScore {
-      double probability = 0, runner_up = 0;
-    };
-    std::unordered_map<Xapian::docid, ModelScore> model_of;
-    std::unordered_map<Xapian::docid, double> score_of;
     double best_lexical = 0;
-    for (Xapian::docid ordinal : order) best_lexical = std::max(best_lexical, by_id[ordinal].total());
+    for (const Fused& f : fused) best_lexical = std::max(best_lexical, f.total());
     bool wanted[2] = {options.locales.empty(), options.locales.empty()};
     for (Locale l : options.locales) wanted[Models::GroupOf(l)] = true;
     for (int g = 0; g < 2; ++g) {
@@ -571,46 +581,45 @@ Result<std::vector<Candidate>> Searcher::Rank(const std::vector<QueryTerm>& term
       if (!wanted[g] || group == nullptr || tokens.empty()) continue;
       Prediction p = group->model->Predict(group->model->FeaturesOf(tokens),
                                           options.include_internal ? group->all_classes : group->public_classes);
-      for (Xapian::docid ordinal : order) {
-        if (Models::GroupOf(schema::LocaleOf(by_id[ordinal].best)) != g) continue;
-        auto c = group->class_of_ordinal.find(ordinal);
+      for (Fused& f : fused) {
+        if (Models::GroupOf(schema::LocaleOf(f.best)) != g) continue;
+        auto c = group->class_of_ordinal.find(f.ordinal);
         if (c == group->class_of_ordinal.end()) continue;
         size_t k = static_cast<size_t>(c->second);
-        model_of[ordinal] = {p.Probability(k), p.BestRival(k)};
+        f.has_model = true;
+        f.probability = p.Probability(k);
+        f.runner_up = p.BestRival(k);
       }
     }
-    for (Xapian::docid ordinal : order) {
-      auto m = model_of.find(ordinal);
-      double p = m == model_of.end() ? 0 : m->second.probability;
+    for (Fused& f : fused) {
       // Log-probabilities fuse better than probabilities: they keep the classifier's preferences
       // when its probabilities are spread thin (many entries, or an unusual question).
       double nats = 0;  // ln(p / the best class's p), floored
-      if (m != model_of.end() && p > 0) {
-        nats = std::max(0.0, kModelFloorNats + std::log(p / std::max(p, m->second.runner_up)));
+      if (f.has_model && f.probability > 0) {
+        nats = std::max(0.0, kModelFloorNats + std::log(f.probability / std::max(f.probability, f.runner_up)));
       }
-      score_of[ordinal] = by_id[ordinal].total() + options.ranking.model_weight * nats * best_lexical;
+      f.score = f.total() + options.ranking.model_weight * nats * best_lexical;
     }
     // Equal scores are broken by entry id (ordinals of ids added by incremental builds do not
     // follow id order). Ids come from the table read at open; a document is read only for an
     // ordinal the table lacks (a damaged index), once: ties recur in the sort.
     std::unordered_map<Xapian::docid, std::string> read_ids;
-    auto id_of = [&](Xapian::docid ordinal) -> const std::string& {
-      if (ordinal < ids_.size() && !ids_[ordinal].empty()) return ids_[ordinal];
-      auto [it, inserted] = read_ids.try_emplace(ordinal);
-      if (inserted) it->second = db->get_document(by_id[ordinal].best).get_value(schema::kSlotId);
+    auto id_of = [&](const Fused& f) -> const std::string& {
+      if (f.ordinal < ids_.size() && !ids_[f.ordinal].empty()) return ids_[f.ordinal];
+      auto [it, inserted] = read_ids.try_emplace(f.ordinal);
+      if (inserted) it->second = db->get_document(f.best).get_value(schema::kSlotId);
       return it->second;
     };
     // Only the hits wanted are put in order (ids are unique, so the order is total).
-    std::vector<std::pair<double, Xapian::docid>> ranked;
-    ranked.reserve(order.size());
-    for (Xapian::docid ordinal : order) ranked.emplace_back(score_of[ordinal], ordinal);
-    size_t wanted_hits = std::min(ranked.size(), static_cast<size_t>(options.limit));
-    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(wanted_hits), ranked.end(),
-                      [&](const auto& a, const auto& b) {
-                        return a.first != b.first ? a.first > b.first : id_of(a.second) < id_of(b.second);
+    std::vector<const Fused*> order;
+    order.reserve(fused.size());
+    for (const Fused& f : fused) order.push_back(&f);
+    size_t wanted_hits = std::min(order.size(), static_cast<size_t>(options.limit));
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(wanted_hits), order.end(),
+                      [&](const Fused* a, const Fused* b) {
+                        return a->score != b->score ? a->score > b->score : id_of(*a) < id_of(*b);
                       });
-    order.clear();
-    for (size_t i = 0; i < wanted_hits; ++i) order.push_back(ranked[i].second);
+    order.resize(wanted_hits);
 
     double question_docs = std::max(1.0, static_cast<double>(db->get_termfreq(std::string(schema::kKindQuestion))));
     std::unordered_map<std::string, double> weight_of;  // term -> query weight * idf
@@ -628,18 +637,18 @@ Result<std::vector<Candidate>> Searcher::Rank(const std::vector<QueryTerm>& term
       for (const auto& [term, w] : weight_of) wanted_terms[field].emplace_back(schema::Term(prefix, term), w);
       std::sort(wanted_terms[field].begin(), wanted_terms[field].end());
     }
-    for (Xapian::docid ordinal : order) {
-      const Fused& fused = by_id[ordinal];
+    for (const Fused* f : order) {
+      const Fused& fused = *f;
       Xapian::Document doc = db->get_document(fused.best, Xapian::DOC_ASSUME_VALID);
       Candidate c;
-      c.id = id_of(ordinal);
+      c.id = id_of(fused);
       c.locale = schema::LocaleOf(fused.best);
-      c.score = score_of[ordinal];
+      c.score = fused.score;
       c.lexical_score = fused.total();
       c.question_match = fused.has_question;
-      if (auto m = model_of.find(ordinal); m != model_of.end()) {
-        c.model_probability = m->second.probability;
-        c.model_runner_up = m->second.runner_up;
+      if (fused.has_model) {
+        c.model_probability = fused.probability;
+        c.model_runner_up = fused.runner_up;
       }
       // The query terms the best document has, found along its sorted term list: skipping for an
       // entry document's long one; for a question, whose every term doc_coverage weighs, in one
