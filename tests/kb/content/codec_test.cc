@@ -100,7 +100,7 @@ TEST(EntryCodec, DamagedDataIsAnError) {
 // A card keeps what a hit shows, exactly, for every entry the edits make; an entry's stored form is
 // not a card, nor the reverse, and a damaged card is an error wherever it ends.
 TEST(EntryCard, KeepsWhatAHitShows) {
-  const std::string spans("\x03abc\x02\x00\x03", 7);  // opaque to the codec, zero bytes included
+  const std::string spans("\x03" "abc" "\x02" "\0" "\x03", 7);  // opaque to the codec, zero bytes included
   for (const auto& [name, e] : EachFieldChanged()) {
     SCOPED_TRACE(name);
     auto card = DecodeEntryCard(EncodeEntryCard(e, "plain " + e.body, spans));
