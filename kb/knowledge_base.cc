@@ -86,9 +86,9 @@ struct KnowledgeBase::Impl {
   // Find() for a hit: the entry as hits show it (Searcher::HitEntry), nullptr when none.
   Result<std::shared_ptr<const Searcher::HitEntry>> FindHit(const Searcher& s, const std::string& id,
                                                             const std::vector<Locale>& locales,
-                                                            Audience audience) const {
+                                                            Audience audience, bool with_body) const {
     for (Locale l : locales) {
-      auto hit = s.LoadHitEntry(id, l);
+      auto hit = s.LoadHitEntry(id, l, with_body);
       if (!hit.ok() || (*hit && (audience == Audience::kInternal || (*hit)->card.audience == Audience::kPublic))) {
         return hit;
       }
@@ -247,7 +247,7 @@ Result<SearchResult> KnowledgeBase::Impl::SearchIn(const Searcher& searcher, con
 
   // A pinned question answers with its entry first, for sure; the search fills the rest.
   if (auto pinned = rules.PinnedEntry(QueryRules::PinKey(tokens))) {
-    auto entry = FindHit(searcher, *pinned, display, request.audience);
+    auto entry = FindHit(searcher, *pinned, display, request.audience, request.snippets);
     if (!entry.ok()) return entry.status();
     if (*entry) {
       SearchHit hit = make_hit(**entry);
@@ -265,7 +265,7 @@ Result<SearchResult> KnowledgeBase::Impl::SearchIn(const Searcher& searcher, con
                                [](const Token& t) { return t.kind != TokenKind::kHanBigram; });
   for (size_t i = 0; i < candidates->size() && static_cast<int>(result.hits.size()) < request.limit; ++i) {
     const Candidate& c = (*candidates)[i];
-    auto entry = FindHit(searcher, c.id, display, request.audience);
+    auto entry = FindHit(searcher, c.id, display, request.audience, request.snippets);
     if (!entry.ok()) return entry.status();
     if (!*entry) continue;
     SearchHit hit = make_hit(**entry);

@@ -193,10 +193,12 @@ size_t BytesOf(const PreparedText& p) {
   return sizeof p + p.text.capacity() + p.starts.capacity() * sizeof(uint32_t) + p.spans.capacity();
 }
 
+// With the cache's own nodes (its key twice, list and map nodes): a card is small beside them.
 size_t BytesOf(const std::optional<Searcher::HitEntry>& e) {
-  if (!e) return 64;
+  constexpr size_t kNodes = 160;
+  if (!e) return kNodes;
   const EntryCard& c = e->card;
-  return sizeof *e + c.id.capacity() + c.title.capacity() + c.category.capacity() + BytesOf(e->body);
+  return kNodes + sizeof *e + 2 * (c.id.size() + 10) + c.id.capacity() + c.title.capacity() + c.category.capacity();
 }
 
 size_t BytesOf(const std::optional<Entry>& e) {
@@ -317,6 +319,7 @@ Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::un
     : analyzer_(std::move(analyzer)),
       rules_(std::move(rules)),
       pool_(std::move(pool)),
+      bodies_(std::make_unique<Lru<PreparedText>>(kPreparedBodyBytes)),
       hit_entries_(std::make_unique<Lru<std::optional<HitEntry>>>(kHitEntryBytes)),
       entries_(std::make_unique<Lru<std::optional<Entry>>>(kEntryBytes)),
       results_(std::make_unique<Lru<std::vector<Candidate>>>(kResultBytes)),
@@ -360,7 +363,7 @@ std::shared_ptr<const Searcher::ShownText> Searcher::Shown(const HitEntry& hit, 
   if (auto cached = shown_->Get(key)) return cached;
   auto shown = std::make_shared<ShownText>();
   shown->title = entry.title;
-  if (snippet) shown->snippet = HighlightSnippet(hit.body, terms.terms);
+  if (snippet) shown->snippet = HighlightSnippet(*PreparedBody(entry), terms.terms);
   if (entry.locale != shown_in && IsChinese(entry.locale) && IsChinese(shown_in)) {
     const Normalizer& normalizer = analyzer_->normalizer();
     bool traditional = shown_in == Locale::kZhHant;
@@ -691,25 +694,58 @@ bool Searcher::HasClassifier(Locale locale) const {
   return models_ != nullptr && models_->group(Models::GroupOf(locale)) != nullptr;
 }
 
-Result<std::shared_ptr<const Searcher::HitEntry>> Searcher::LoadHitEntry(const std::string& id,
-                                                                         Locale locale) const {
+Result<std::optional<EntryCard>> Searcher::ReadCard(const std::string& id, Locale locale) const {
+  Borrowed db(pool_.get());
+  try {
+    // A missing document reads as an empty value (DOC_ASSUME_VALID); an entry's card never is.
+    std::string value = EntryDocument(*db, id, locale).get_value(schema::kSlotCard);
+    if (value.empty()) return std::optional<EntryCard>();
+    auto card = DecodeEntryCard(value);
+    if (!card.ok()) return card.status();
+    return std::optional<EntryCard>(std::move(card).value());
+  } catch (const Xapian::Error& e) {
+    db.Discard();
+    return Status::Internal("reading entry failed: " + e.get_description());
+  }
+}
+
+// The card is left without its body: moved out, and a moved-from string owns no memory.
+std::shared_ptr<const PreparedText> Searcher::KeepBody(const std::string& key, EntryCard* card) const {
+  auto prepared =
+      std::make_shared<const PreparedText>(PrepareText(std::move(card->plain_body), std::move(card->spans)));
+  bodies_->Put(key, prepared, BytesOf(*prepared));
+  return prepared;
+}
+
+std::shared_ptr<const PreparedText> Searcher::PreparedBody(const EntryCard& card) const {
+  std::string key = EntryKey(card.id, card.locale);
+  if (auto cached = bodies_->Get(key)) return cached;
+  auto read = ReadCard(card.id, card.locale);
+  if (!read.ok() || !read->has_value()) {
+    if (!read.ok()) {
+      KEFU_LOG(kWarn, "search") << "reading a body for its snippet: " << read.status().ToString();
+    }
+    return std::make_shared<const PreparedText>(PrepareText(std::string(), std::string()));
+  }
+  return KeepBody(key, &**read);
+}
+
+Result<std::shared_ptr<const Searcher::HitEntry>> Searcher::LoadHitEntry(const std::string& id, Locale locale,
+                                                                         bool with_body) const {
   std::string key = EntryKey(id, locale);
   auto found = hit_entries_->Get(key);
   if (found == nullptr) {
-    Borrowed db(pool_.get());
+    auto card = ReadCard(id, locale);
+    if (!card.ok()) return card.status();
     auto read = std::make_shared<std::optional<HitEntry>>();
-    try {
-      // A missing document reads as an empty value (DOC_ASSUME_VALID); an entry's card never is.
-      std::string value = EntryDocument(*db, id, locale).get_value(schema::kSlotCard);
-      if (!value.empty()) {
-        auto card = DecodeEntryCard(value);
-        if (!card.ok()) return card.status();
-        PreparedText body = PrepareText(std::move(card->plain_body), std::move(card->spans));
-        read->emplace(HitEntry{std::move(card).value(), std::move(body)});
+    if (card->has_value()) {
+      if (with_body) {
+        KeepBody(key, &**card);
+      } else {  // freed, not just emptied: cached cards must stay small
+        std::string().swap((*card)->plain_body);
+        std::string().swap((*card)->spans);
       }
-    } catch (const Xapian::Error& e) {
-      db.Discard();
-      return Status::Internal("reading entry failed: " + e.get_description());
+      read->emplace(HitEntry{*std::move(*card)});
     }
     hit_entries_->Put(key, read, BytesOf(*read));
     found = std::move(read);

@@ -63,15 +63,20 @@ class Searcher {
   // answers for the most recently asked keys are kept.
   Result<std::optional<Entry>> LoadEntry(const std::string& id, Locale locale) const;
 
-  // An entry as hits show it: its card (codec.h), with the body prepared for highlighting (the
-  // card's plain_body and spans moved into it).
+  // An entry as hits show it: its card (codec.h) without the body, which PreparedBody() keeps apart,
+  // so that the cards of many entries stay in memory (a repeated question shows them from Shown()'s
+  // cache, without their bodies).
   struct HitEntry {
-    EntryCard card;
-    PreparedText body;
+    EntryCard card;  // plain_body and spans empty
   };
   // Read from the entry document's card, never the entry; nullptr when absent. Kept for the most
-  // recently shown entries of this generation.
-  Result<std::shared_ptr<const HitEntry>> LoadHitEntry(const std::string& id, Locale locale) const;
+  // recently shown entries of this generation. `with_body`: a snippet will be made, so a body read
+  // here is prepared and kept for PreparedBody() rather than read again.
+  Result<std::shared_ptr<const HitEntry>> LoadHitEntry(const std::string& id, Locale locale, bool with_body) const;
+
+  // The entry's body as plain text, with where each term occurs for highlighting (from its card);
+  // kept for the most recently used entries of this generation. Empty when the card cannot be read.
+  std::shared_ptr<const PreparedText> PreparedBody(const EntryCard& card) const;
 
   // A question's terms as its hits mark them, made once per search, with the hash of the sorted
   // terms that keys what is shown for them (a Chinese question's terms take hundreds of bytes).
@@ -106,10 +111,14 @@ class Searcher {
   class Borrowed;
   template <typename V>
   class Lru;
-  // Memory for recently shown entries (their prepared bodies hold every term's spans, tens of KB for
-  // a long one, so a count would let the server grow by hundreds of MB: measured 483 MB at 10k
-  // entries with 4,096 of each) and recently answered entries, decoded. Per generation.
-  static constexpr size_t kHitEntryBytes = 48u << 20;
+  // Memory for prepared bodies (every term's spans, tens of KB for a long one, so a count would let
+  // the server grow by hundreds of MB: measured 483 MB at 10k entries with 4,096 of each), the cards
+  // of recently shown entries (a few hundred bytes each) and recently answered entries, decoded.
+  // Per generation.
+  // Sized for the server's 300 MB at 100k entries: a 5-minute soak of distinct questions peaked at
+  // 332 MB with 48 + 16, 298 MB with 40 + 8 and 282 MB with these (docs/BENCHMARKS.md).
+  static constexpr size_t kPreparedBodyBytes = 32u << 20;
+  static constexpr size_t kHitEntryBytes = 8u << 20;
   static constexpr size_t kEntryBytes = 16u << 20;
   // Recent questions' candidates: a few KB each. Per generation, so never stale.
   static constexpr size_t kResultBytes = 8u << 20;
@@ -122,6 +131,10 @@ class Searcher {
   static constexpr size_t kCommonPostingBytes = 32u << 20;
   class Models;
   class TermFrequencies;
+  // The card of (id, locale) as stored; nullopt when there is none.
+  Result<std::optional<EntryCard>> ReadCard(const std::string& id, Locale locale) const;
+  // Moves the card's body into a prepared one, kept under `key` (id|locale) for PreparedBody().
+  std::shared_ptr<const PreparedText> KeepBody(const std::string& key, EntryCard* card) const;
   // The entry document of (id, locale), to read with Xapian::DOC_ASSUME_VALID: from the id table,
   // without looking the entry's unique term up (a B-tree walk per hit shown). 0 when the table
   // lacks the id (a damaged index): the caller then looks the term up.
@@ -142,6 +155,7 @@ class Searcher {
   std::unique_ptr<Analyzer> analyzer_;
   QueryRules rules_;
   std::unique_ptr<Pool> pool_;
+  std::unique_ptr<Lru<PreparedText>> bodies_;
   std::unique_ptr<Lru<std::optional<HitEntry>>> hit_entries_;  // absent ones too
   std::unique_ptr<Lru<std::optional<Entry>>> entries_;  // absent ones too: lookups try both scripts
   std::unique_ptr<Lru<std::vector<Candidate>>> results_;  // by SearchKey (searcher.cc)

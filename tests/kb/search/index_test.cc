@@ -137,6 +137,34 @@ TEST_F(IndexTest, HitsShowEachQuestionsOwnMarksInTheSitesScript) {
   EXPECT_NE(simplified.snippet.find("<mark>下载</mark>"), std::string::npos) << simplified.snippet;
 }
 
+// The bot's searches show no snippets, so the cards they read keep no bodies: a later search with
+// snippets for the same entries reads the body again and marks it, and each hit's title and
+// category are the same either way.
+TEST_F(IndexTest, HitsFirstFoundWithoutSnippetsGetTheirSnippetsLater) {
+  KnowledgeBaseOptions options;
+  options.index_dir = dir_->path();
+  auto fresh = KnowledgeBase::Open(options);  // nothing shown yet
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  SearchRequest request;
+  request.query = "退货运费谁出";
+  request.locale = Locale::kZhHans;
+  request.snippets = false;
+  auto bare = (*fresh)->Search(request);
+  ASSERT_TRUE(bare.ok()) << bare.status().ToString();
+  ASSERT_FALSE(bare->hits.empty());
+  EXPECT_TRUE(bare->hits[0].snippet.empty());
+  request.snippets = true;
+  auto shown = (*fresh)->Search(request);
+  ASSERT_TRUE(shown.ok()) << shown.status().ToString();
+  ASSERT_EQ(Ids(*shown), Ids(*bare));
+  for (size_t i = 0; i < shown->hits.size(); ++i) {
+    EXPECT_EQ(shown->hits[i].title, bare->hits[i].title);
+    EXPECT_EQ(shown->hits[i].category, bare->hits[i].category);
+  }
+  EXPECT_EQ(shown->hits[0].id, "return-shipping-cost");
+  EXPECT_NE(shown->hits[0].snippet.find("<mark>退货运费</mark>"), std::string::npos) << shown->hits[0].snippet;
+}
+
 TEST_F(IndexTest, PublicSearchNeverReturnsInternalEntries) {
   for (const char* q : {"escalation tiers", "angry customer", "standard replies", "升级 层级", "品質檢查"}) {
     for (const SearchHit& hit : Search(q, std::nullopt).hits) {
