@@ -83,17 +83,17 @@ struct KnowledgeBase::Impl {
     }
     return std::optional<Entry>();
   }
-  // Find() for a hit: the entry as hits show it (Searcher::HitEntry), nullptr when none.
-  Result<std::shared_ptr<const Searcher::HitEntry>> FindHit(const Searcher& s, const std::string& id,
+  // Find() for a hit: the entry as hits show it (its card, Searcher::LoadCard), nullptr when none.
+  Result<std::shared_ptr<const EntryCard>> FindHit(const Searcher& s, const std::string& id,
                                                             const std::vector<Locale>& locales,
                                                             Audience audience, bool with_body) const {
     for (Locale l : locales) {
-      auto hit = s.LoadHitEntry(id, l, with_body);
-      if (!hit.ok() || (*hit && (audience == Audience::kInternal || (*hit)->card.audience == Audience::kPublic))) {
+      auto hit = s.LoadCard(id, l, with_body);
+      if (!hit.ok() || (*hit && (audience == Audience::kInternal || (*hit)->audience == Audience::kPublic))) {
         return hit;
       }
     }
-    return std::shared_ptr<const Searcher::HitEntry>();
+    return std::shared_ptr<const EntryCard>();
   }
 };
 
@@ -230,8 +230,7 @@ Result<SearchResult> KnowledgeBase::Impl::SearchIn(const Searcher& searcher, con
     return out;
   };
   // The hit for entry `e`, in the searcher's script when it is the other Chinese one.
-  auto make_hit = [&](const Searcher::HitEntry& h) {
-    const EntryCard& e = h.card;
+  auto make_hit = [&](const EntryCard& e) {
     SearchHit hit;
     hit.id = e.id;
     hit.locale = e.locale;
@@ -239,7 +238,7 @@ Result<SearchResult> KnowledgeBase::Impl::SearchIn(const Searcher& searcher, con
     hit.category = e.category;
     hit.escalate = e.escalate;
     hit.converted = e.locale != result.locale;
-    auto shown = searcher.Shown(h, marked, result.locale, request.snippets);
+    auto shown = searcher.Shown(e, marked, result.locale, request.snippets);
     hit.title = shown->title;
     hit.snippet = shown->snippet;
     return hit;
@@ -272,7 +271,7 @@ Result<SearchResult> KnowledgeBase::Impl::SearchIn(const Searcher& searcher, con
     hit.score = c.score;
     hit.matched_question = c.matched_text;
     if (request.explain) {
-      hit.matched_terms = matched_terms(c.matched_text.empty() ? (*entry)->card.title : c.matched_text);
+      hit.matched_terms = matched_terms(c.matched_text.empty() ? (*entry)->title : c.matched_text);
     }
     hit.features = FeaturesOf(*candidates, i, words, norm.had_han);
     hit.confidence = Confidence(hit.features, model);

@@ -194,11 +194,10 @@ size_t BytesOf(const PreparedText& p) {
 }
 
 // With the cache's own nodes (its key twice, list and map nodes): a card is small beside them.
-size_t BytesOf(const std::optional<Searcher::HitEntry>& e) {
+size_t BytesOf(const std::optional<EntryCard>& c) {
   constexpr size_t kNodes = 160;
-  if (!e) return kNodes;
-  const EntryCard& c = e->card;
-  return kNodes + sizeof *e + 2 * (c.id.size() + 10) + c.id.capacity() + c.title.capacity() + c.category.capacity();
+  if (!c) return kNodes;
+  return kNodes + sizeof *c + 2 * (c->id.size() + 10) + c->id.capacity() + c->title.capacity() + c->category.capacity();
 }
 
 size_t BytesOf(const std::optional<Entry>& e) {
@@ -320,7 +319,7 @@ Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::un
       rules_(std::move(rules)),
       pool_(std::move(pool)),
       bodies_(std::make_unique<Lru<PreparedText>>(kPreparedBodyBytes)),
-      hit_entries_(std::make_unique<Lru<std::optional<HitEntry>>>(kHitEntryBytes)),
+      cards_(std::make_unique<Lru<std::optional<EntryCard>>>(kCardBytes)),
       entries_(std::make_unique<Lru<std::optional<Entry>>>(kEntryBytes)),
       results_(std::make_unique<Lru<std::vector<Candidate>>>(kResultBytes)),
       shown_(std::make_unique<Lru<ShownText>>(kShownBytes)),
@@ -352,9 +351,8 @@ Searcher::MarkedTerms::MarkedTerms(std::unordered_set<std::string> marked) : ter
   hash = h.value();
 }
 
-std::shared_ptr<const Searcher::ShownText> Searcher::Shown(const HitEntry& hit, const MarkedTerms& terms,
+std::shared_ptr<const Searcher::ShownText> Searcher::Shown(const EntryCard& entry, const MarkedTerms& terms,
                                                           Locale shown_in, bool snippet) const {
-  const EntryCard& entry = hit.card;
   std::string key = EntryKey(entry.id, entry.locale);
   key.push_back('\n');
   key.append(LocaleName(shown_in));
@@ -730,14 +728,13 @@ std::shared_ptr<const PreparedText> Searcher::PreparedBody(const EntryCard& card
   return KeepBody(key, &**read);
 }
 
-Result<std::shared_ptr<const Searcher::HitEntry>> Searcher::LoadHitEntry(const std::string& id, Locale locale,
-                                                                         bool with_body) const {
+Result<std::shared_ptr<const EntryCard>> Searcher::LoadCard(const std::string& id, Locale locale,
+                                                            bool with_body) const {
   std::string key = EntryKey(id, locale);
-  auto found = hit_entries_->Get(key);
+  auto found = cards_->Get(key);
   if (found == nullptr) {
     auto card = ReadCard(id, locale);
     if (!card.ok()) return card.status();
-    auto read = std::make_shared<std::optional<HitEntry>>();
     if (card->has_value()) {
       if (with_body) {
         KeepBody(key, &**card);
@@ -745,13 +742,13 @@ Result<std::shared_ptr<const Searcher::HitEntry>> Searcher::LoadHitEntry(const s
         std::string().swap((*card)->plain_body);
         std::string().swap((*card)->spans);
       }
-      read->emplace(HitEntry{*std::move(*card)});
     }
-    hit_entries_->Put(key, read, BytesOf(*read));
+    auto read = std::make_shared<const std::optional<EntryCard>>(*std::move(card));
+    cards_->Put(key, read, BytesOf(*read));
     found = std::move(read);
   }
-  if (!found->has_value()) return std::shared_ptr<const HitEntry>();
-  return std::shared_ptr<const HitEntry>(found, &found->value());  // shares the cached optional's life
+  if (!found->has_value()) return std::shared_ptr<const EntryCard>();
+  return std::shared_ptr<const EntryCard>(found, &found->value());  // shares the cached optional's life
 }
 
 Result<std::optional<Entry>> Searcher::LoadEntry(const std::string& id, Locale locale) const {

@@ -63,16 +63,13 @@ class Searcher {
   // answers for the most recently asked keys are kept.
   Result<std::optional<Entry>> LoadEntry(const std::string& id, Locale locale) const;
 
-  // An entry as hits show it: its card (codec.h) without the body, which PreparedBody() keeps apart,
-  // so that the cards of many entries stay in memory (a repeated question shows them from Shown()'s
-  // cache, without their bodies).
-  struct HitEntry {
-    EntryCard card;  // plain_body and spans empty
-  };
-  // Read from the entry document's card, never the entry; nullptr when absent. Kept for the most
-  // recently shown entries of this generation. `with_body`: a snippet will be made, so a body read
-  // here is prepared and kept for PreparedBody() rather than read again.
-  Result<std::shared_ptr<const HitEntry>> LoadHitEntry(const std::string& id, Locale locale, bool with_body) const;
+  // An entry as hits show it: its card (codec.h), read from the entry document, never the entry;
+  // nullptr when absent. Kept for the most recently shown entries of this generation without the
+  // body (plain_body and spans empty), which PreparedBody() keeps apart, so that the cards of many
+  // entries stay in memory (a repeated question shows them from Shown()'s cache, without bodies).
+  // `with_body`: a snippet will be made, so a body read here is prepared and kept for PreparedBody()
+  // rather than read again.
+  Result<std::shared_ptr<const EntryCard>> LoadCard(const std::string& id, Locale locale, bool with_body) const;
 
   // The entry's body as plain text, with where each term occurs for highlighting (from its card);
   // kept for the most recently used entries of this generation. Empty when the card cannot be read.
@@ -93,7 +90,7 @@ class Searcher {
   };
   // Kept for the most recently shown (entry, terms, locale): a repeated question shows the same hits,
   // and making them (highlighting, and converting the script) was 40% of a server's work on one.
-  std::shared_ptr<const ShownText> Shown(const HitEntry& entry, const MarkedTerms& terms, Locale shown_in,
+  std::shared_ptr<const ShownText> Shown(const EntryCard& entry, const MarkedTerms& terms, Locale shown_in,
                                          bool snippet) const;
 
   const Analyzer& analyzer() const { return *analyzer_; }
@@ -118,7 +115,7 @@ class Searcher {
   // Sized for the server's 300 MB at 100k entries: a 5-minute soak of distinct questions peaked at
   // 332 MB with 48 + 16, 298 MB with 40 + 8 and 282 MB with these (docs/BENCHMARKS.md).
   static constexpr size_t kPreparedBodyBytes = 32u << 20;
-  static constexpr size_t kHitEntryBytes = 8u << 20;
+  static constexpr size_t kCardBytes = 8u << 20;
   static constexpr size_t kEntryBytes = 16u << 20;
   // Recent questions' candidates: a few KB each. Per generation, so never stale.
   static constexpr size_t kResultBytes = 8u << 20;
@@ -156,7 +153,7 @@ class Searcher {
   QueryRules rules_;
   std::unique_ptr<Pool> pool_;
   std::unique_ptr<Lru<PreparedText>> bodies_;
-  std::unique_ptr<Lru<std::optional<HitEntry>>> hit_entries_;  // absent ones too
+  std::unique_ptr<Lru<std::optional<EntryCard>>> cards_;  // absent ones too
   std::unique_ptr<Lru<std::optional<Entry>>> entries_;  // absent ones too: lookups try both scripts
   std::unique_ptr<Lru<std::vector<Candidate>>> results_;  // by SearchKey (searcher.cc)
   std::unique_ptr<Lru<ShownText>> shown_;
