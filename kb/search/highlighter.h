@@ -27,8 +27,7 @@ struct SnippetOptions {
 // one step per word of the text.
 struct PreparedText {
   std::string text;
-  std::vector<uint32_t> starts;  // byte offset of every code point, plus the end
-  std::string spans;             // EncodeSpans() of the text
+  std::string spans;  // EncodeSpans() of the text
 };
 
 // The spans table of `plain_text`, whose analysis is `tokens`: per term (as made by TermOf()), in

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "kb/search/terms.h"
 
 namespace kefu {
@@ -59,6 +62,42 @@ TEST(Highlighter, KeepsTheWindowWithMatchesWithinTheLimit) {
   EXPECT_NE(s.find("<mark>invoice</mark>"), std::string::npos) << s;
   EXPECT_LE(VisibleChars(s), 160u) << s;
   EXPECT_EQ(s.rfind("\u2026", 0), 0u) << s;  // starts with an ellipsis
+}
+
+// Marks land on whole characters wherever a match falls among characters of one to four bytes: the
+// snippet's byte offsets are walked eight bytes at a time, so every alignment is tried.
+TEST(Highlighter, MarksLandOnWholeCharactersOfEveryWidth) {
+  auto a = Analyzer::Create({});
+  ASSERT_TRUE(a.ok());
+  const std::vector<std::string> mix = {"a", "\u00e9", "\u4e2d", "\U0001F600", " "};
+  for (size_t lead = 0; lead < 300; lead += 7) {
+    std::string text;
+    for (size_t i = 0; i < lead; ++i) text += mix[(i * 3 + lead) % mix.size()];
+    text += " invoice ";
+    for (size_t i = 0; i < lead; ++i) text += mix[(i + lead) % mix.size()];
+    std::string s = HighlightSnippet(**a, text, ScriptHint::kUnknown, TermsOf(**a, "invoice"));
+    ASSERT_NE(s.find("<mark>invoice</mark>"), std::string::npos) << lead << ": " << s;
+    std::string plain = s;  // without marks and ellipses, a piece of the text
+    for (const char* cut : {"<mark>", "</mark>", "\u2026"}) {
+      for (size_t at; (at = plain.find(cut)) != std::string::npos;) plain.erase(at, std::string(cut).size());
+    }
+    EXPECT_NE(text.find(plain), std::string::npos) << lead << ": " << s;
+    EXPECT_LE(VisibleChars(s), 160u) << lead << ": " << s;
+  }
+}
+
+// A text of up to 160 characters is shown whole; one character more and it is cut, with an ellipsis.
+TEST(Highlighter, ShowsTheWholeTextOnlyWhenItFits) {
+  auto a = Analyzer::Create({});
+  ASSERT_TRUE(a.ok());
+  for (size_t length : {158, 159, 160, 161, 162}) {
+    std::string text = "refund";
+    while (VisibleChars(text) < length) text += VisibleChars(text) % 2 ? " " : "\u4e2d";
+    std::string s = HighlightSnippet(**a, text, ScriptHint::kUnknown, TermsOf(**a, "refund"));
+    const bool cut = s.find("\u2026") != std::string::npos;
+    EXPECT_EQ(cut, length > 160) << length << ": " << s;
+    EXPECT_EQ(VisibleChars(s), std::min<size_t>(length, 160)) << length << ": " << s;
+  }
 }
 
 // The table the index writer stores gives the snippet that analysing the text at search time
