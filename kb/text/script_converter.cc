@@ -17,6 +17,7 @@
 #include <opencc/MaxMatchSegmentation.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <unordered_map>
 
@@ -40,6 +41,8 @@ class PrefixDict {
     for (const auto& entry : lexicon) {
       DecodeUtf8(entry->Key(), &key);
       DecodeUtf8(entry->GetDefault(), &value);
+      if (key.empty()) continue;
+      if (key.front() < kFirstsSize) firsts_[key.front() / 64] |= uint64_t{1} << (key.front() % 64);
       uint32_t node = 0;
       for (char32_t c : key) node = AddChild(node, c);
       if (nodes_[node].value_begin != kNone) continue;  // as a sorted lexicon's lookup: the first wins
@@ -56,6 +59,7 @@ class PrefixDict {
   // The length in code points of the longest key that starts `text` (0: none) and its default value.
   size_t Match(std::u32string_view text, std::u32string_view* value) const {
     size_t n = std::min(text.size(), max_key_);
+    if (n == 0 || (text[0] < kFirstsSize && ((firsts_[text[0] / 64] >> (text[0] % 64)) & 1) == 0)) return 0;
     uint32_t node = 0;
     size_t best = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -76,6 +80,10 @@ class PrefixDict {
 
  private:
   static constexpr uint32_t kNone = UINT32_MAX;
+  // The first characters of keys, for the Basic Multilingual Plane: most characters of a text start no
+  // key of most dictionaries of a chain (Taiwan's phrases and variants are a few hundred keys), and a
+  // bit says so for less than a probe of the trie's table (13% of converting the hits of a search).
+  static constexpr char32_t kFirstsSize = 0x10000;
   static constexpr uint64_t kEmpty = UINT64_MAX;
   struct Slot {
     uint64_t edge = kEmpty;
@@ -123,6 +131,7 @@ class PrefixDict {
     }
   }
 
+  std::array<uint64_t, kFirstsSize / 64> firsts_{};
   std::vector<Slot> slots_;
   int shift_ = 0;
   std::vector<Node> nodes_;
