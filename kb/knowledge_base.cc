@@ -71,29 +71,29 @@ struct KnowledgeBase::Impl {
   Result<EntryDetail> GetEntryIn(const Searcher& searcher, std::string_view id, std::optional<Locale> locale,
                                  Audience audience) const;
 
-  // The entry in the first locale of `locales` that has it, readable by `audience`.
+  // What load(locale) reads in the first locale of `locales` that has the entry readable by
+  // `audience`; empty (as load() reads a missing entry) when none has; load()'s error as it comes.
+  template <typename Found, typename Load>
+  static Result<Found> FirstReadable(const std::vector<Locale>& locales, Audience audience, Load load) {
+    for (Locale l : locales) {
+      Result<Found> found = load(l);
+      if (!found.ok() || (*found && (audience == Audience::kInternal || (**found).audience == Audience::kPublic))) {
+        return found;
+      }
+    }
+    return Found();
+  }
+  // The full entry (answers, GET of an entry).
   Result<std::optional<Entry>> Find(const Searcher& s, const std::string& id,
                                     const std::vector<Locale>& locales, Audience audience) const {
-    for (Locale l : locales) {
-      auto entry = s.LoadEntry(id, l);
-      if (!entry.ok()) return entry.status();
-      if (*entry && (audience == Audience::kInternal || (*entry)->audience == Audience::kPublic)) {
-        return entry;
-      }
-    }
-    return std::optional<Entry>();
+    return FirstReadable<std::optional<Entry>>(locales, audience, [&](Locale l) { return s.LoadEntry(id, l); });
   }
-  // Find() for a hit: the entry as hits show it (its card, Searcher::LoadCard), nullptr when none.
+  // The entry as hits show it (its card, Searcher::LoadCard), nullptr when none.
   Result<std::shared_ptr<const EntryCard>> FindHit(const Searcher& s, const std::string& id,
-                                                            const std::vector<Locale>& locales,
-                                                            Audience audience, bool with_body) const {
-    for (Locale l : locales) {
-      auto hit = s.LoadCard(id, l, with_body);
-      if (!hit.ok() || (*hit && (audience == Audience::kInternal || (*hit)->audience == Audience::kPublic))) {
-        return hit;
-      }
-    }
-    return std::shared_ptr<const EntryCard>();
+                                                   const std::vector<Locale>& locales, Audience audience,
+                                                   bool with_body) const {
+    return FirstReadable<std::shared_ptr<const EntryCard>>(
+        locales, audience, [&](Locale l) { return s.LoadCard(id, l, with_body); });
   }
 };
 
