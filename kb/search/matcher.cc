@@ -182,7 +182,9 @@ struct Better {
 double PoolFloor(std::vector<ScoredDoc>* docs, size_t pool) {
   if (docs->size() < pool) return 0;
   auto nth = docs->begin() + static_cast<std::ptrdiff_t>(pool - 1);
-  std::nth_element(docs->begin(), nth, docs->end(), Better());
+  // By weight alone: the pool-th weight is the same whichever of equal ones is placed there.
+  std::nth_element(docs->begin(), nth, docs->end(),
+                   [](const ScoredDoc& a, const ScoredDoc& b) { return a.weight > b.weight; });
   return nth->weight - 1e-9 * std::abs(nth->weight);
 }
 
@@ -266,9 +268,11 @@ std::vector<ScoredDoc> MatchTop(const Xapian::Database& db, const MatchQuery& qu
     }
   }
 
-  const size_t kept = std::min(pool, docs.size());
-  std::partial_sort(docs.begin(), docs.begin() + static_cast<std::ptrdiff_t>(kept), docs.end(), Better());
-  docs.resize(kept);
+  if (docs.size() > pool) {
+    std::nth_element(docs.begin(), docs.begin() + static_cast<std::ptrdiff_t>(pool), docs.end(), Better());
+    docs.resize(pool);
+  }
+  std::sort(docs.begin(), docs.end(), Better());
   return docs;
 }
 
