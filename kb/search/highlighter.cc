@@ -102,24 +102,54 @@ int CompareBytes(std::string_view a, std::string_view b) {
   return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
 }
 
-// The spans of every term of `terms` that the table has, appended to `out`. Table records are
-// varint(term size) term varint(span bytes) span bytes, span bytes being varint(begin - previous
-// begin) varint(end - begin) per span; a damaged table yields what was read before the damage.
-void AppendSpans(std::string_view table, const std::unordered_set<std::string>& terms,
-                 std::vector<std::pair<size_t, size_t>>* out) {
+// Reads the table's record at `*pos`: varint(term size) term varint(span bytes) span bytes. False
+// when the table is cut short there.
+bool ReadRecord(std::string_view table, size_t* pos, std::string_view* term, std::string_view* spans) {
+  uint32_t term_size = 0, span_bytes = 0;
+  if (!GetVarint(table, pos, &term_size) || term_size > table.size() - *pos) return false;
+  *term = table.substr(*pos, term_size);
+  *pos += term_size;
+  if (!GetVarint(table, pos, &span_bytes) || span_bytes > table.size() - *pos) return false;
+  *spans = table.substr(*pos, span_bytes);
+  *pos += span_bytes;
+  return true;
+}
+
+// A term is looked for from the last skip point (PreparedText::skips) whose term is not past it.
+constexpr size_t kRecordsPerSkip = 16;
+
+std::vector<uint32_t> SkipPoints(std::string_view table) {
+  std::vector<uint32_t> skips;
+  std::string_view term, spans;
+  for (size_t pos = 0, record = 0; pos < table.size(); ++record) {
+    if (record % kRecordsPerSkip == 0) skips.push_back(static_cast<uint32_t>(pos));
+    if (!ReadRecord(table, &pos, &term, &spans)) break;
+  }
+  return skips;
+}
+
+// The spans of every term of `terms` that the table has, appended to `out`. Span bytes are
+// varint(begin - previous begin) varint(end - begin) per span; a damaged table yields what was read
+// before the damage.
+void AppendSpans(std::string_view table, const std::vector<uint32_t>& skips,
+                 const std::unordered_set<std::string>& terms, std::vector<std::pair<size_t, size_t>>* out) {
+  static const std::vector<uint32_t> kFromTheStart = {0};
+  const std::vector<uint32_t>& from = skips.empty() ? kFromTheStart : skips;
   std::vector<std::string_view> wanted(terms.begin(), terms.end());
   std::sort(wanted.begin(), wanted.end());
-  size_t pos = 0, next = 0;
-  while (pos < table.size() && next < wanted.size()) {
-    uint32_t term_size = 0, span_bytes = 0;
-    if (!GetVarint(table, &pos, &term_size) || term_size > table.size() - pos) return;
-    std::string_view term = table.substr(pos, term_size);
-    pos += term_size;
-    if (!GetVarint(table, &pos, &span_bytes) || span_bytes > table.size() - pos) return;
-    std::string_view spans = table.substr(pos, span_bytes);
-    pos += span_bytes;
-    int order = 1;  // of wanted[next] against term
-    while (next < wanted.size() && (order = CompareBytes(wanted[next], term)) < 0) ++next;
+  std::string_view term, spans;
+  size_t skip = 0;  // only moves forward: the wanted terms come in table order
+  for (std::string_view w : wanted) {
+    while (skip + 1 < from.size()) {
+      size_t pos = from[skip + 1];
+      if (!ReadRecord(table, &pos, &term, &spans) || CompareBytes(term, w) > 0) break;
+      ++skip;
+    }
+    int order = 1;  // of w against the record's term
+    for (size_t pos = from[skip]; pos < table.size();) {
+      if (!ReadRecord(table, &pos, &term, &spans)) return;
+      if ((order = CompareBytes(w, term)) <= 0) break;
+    }
     if (order != 0) continue;
     size_t at = 0;
     uint32_t begin = 0;
@@ -129,7 +159,6 @@ void AppendSpans(std::string_view table, const std::unordered_set<std::string>& 
       begin += delta;
       out->emplace_back(begin, begin + length);
     }
-    ++next;
   }
 }
 
@@ -210,6 +239,7 @@ PreparedText PrepareText(std::string plain_text, std::string spans) {
   PreparedText prepared;
   prepared.text = std::move(plain_text);
   prepared.spans = std::move(spans);
+  prepared.skips = SkipPoints(prepared.spans);
   return prepared;
 }
 
@@ -223,7 +253,7 @@ std::string HighlightSnippet(const PreparedText& prepared, const std::unordered_
   std::string_view text = prepared.text;
   // Matched spans in code points, merged where they overlap (bigrams do).
   std::vector<std::pair<size_t, size_t>> spans;
-  AppendSpans(prepared.spans, terms, &spans);
+  AppendSpans(prepared.spans, prepared.skips, terms, &spans);
   std::sort(spans.begin(), spans.end());
   std::vector<std::pair<size_t, size_t>> merged;
   for (auto span : spans) {

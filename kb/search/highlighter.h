@@ -28,6 +28,9 @@ struct SnippetOptions {
 struct PreparedText {
   std::string text;
   std::string spans;  // EncodeSpans() of the text
+  // Byte offsets in `spans` of every 16th record, so that a snippet looks for each term from the
+  // nearest one instead of walking the table from its start (a long body's has a thousand terms).
+  std::vector<uint32_t> skips;
 };
 
 // The spans table of `plain_text`, whose analysis is `tokens`: per term (as made by TermOf()), in

@@ -190,7 +190,7 @@ namespace {
 
 // Approximate heap bytes, for the caches' budgets (allocator overheads included roughly).
 size_t BytesOf(const PreparedText& p) {
-  return sizeof p + p.text.capacity() + p.spans.capacity();
+  return sizeof p + p.text.capacity() + p.spans.capacity() + p.skips.capacity() * sizeof(uint32_t);
 }
 
 // With the cache's own nodes (its key twice, list and map nodes): a card is small beside them.

@@ -100,6 +100,26 @@ TEST(Highlighter, ShowsTheWholeTextOnlyWhenItFits) {
   }
 }
 
+// Each of a long body's 300 words is found and marked: a term is looked for from the nearest skip
+// point of the span table, whichever of the table's records it is.
+TEST(Highlighter, FindsEveryWordOfALongBody) {
+  auto a = Analyzer::Create({});
+  ASSERT_TRUE(a.ok());
+  std::vector<std::string> words;
+  std::string text;
+  for (int i = 0; i < 300; ++i) {
+    words.push_back(std::string("k") + static_cast<char>('a' + i / 26 % 26) + static_cast<char>('a' + i % 26) + "x");
+    text += words.back() + (i % 7 == 6 ? ". " : " ");
+  }
+  PreparedText prepared = PrepareText(text, EncodeSpans(text, (*a)->Analyze(text, ScriptHint::kUnknown)));
+  ASSERT_GT(prepared.skips.size(), 10u);
+  for (const std::string& word : words) {
+    std::string s = HighlightSnippet(prepared, TermsOf(**a, word));
+    EXPECT_NE(s.find("<mark>" + word + "</mark>"), std::string::npos) << word << ": " << s;
+  }
+  EXPECT_EQ(HighlightSnippet(prepared, TermsOf(**a, "kzzz")).find("<mark>"), std::string::npos);
+}
+
 // The table the index writer stores gives the snippet that analysing the text at search time
 // gives, including occurrences hundreds of characters apart (multi-byte offsets in the table).
 TEST(Highlighter, StoredSpansGiveTheSnippetOfAnalysis) {
