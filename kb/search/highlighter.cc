@@ -263,7 +263,7 @@ std::string HighlightSnippet(const PreparedText& prepared, const std::unordered_
       merged.push_back(span);
     }
   }
-  // How long the text is matters only up to the window's end: counting all of it was 3% of a search.
+  // How long the text is matters only up to the window's end, so it is walked no further.
   CodePointCursor probe(text);
   // The window with the most matches; the earliest on ties.
   size_t budget = std::max<size_t>(options.max_chars, 3);

@@ -23,8 +23,8 @@ struct SnippetOptions {
 
 // A text analysed once for highlighting: where each term occurs. Analysis is the expensive part
 // (ICU, OpenCC), so the index writer stores each body's table (EncodeSpans()) and searches only
-// read it; the table is sorted by term, so a snippet costs one merge with the query's terms, not
-// one step per word of the text.
+// read it; the table is sorted by term, so a snippet costs a short walk per query term from the
+// nearest skip point, not one step per word of the text.
 struct PreparedText {
   std::string text;
   std::string spans;  // EncodeSpans() of the text
