@@ -121,7 +121,7 @@ int FieldOf(Xapian::docid did) {
 class Searcher::TermFrequencies {
  public:
   // Beyond this, read without keeping. About 70 bytes each: a 5-minute soak over 40,000 distinct
-  // questions at 100k entries kept 310,000 terms (22 MB), and with the earlier bound of a million,
+  // questions at 100k entries kept 310,000 terms (~22 MB), and with the earlier bound of a million,
   // traffic that kept bringing new questions could add 50 MB more to the server. (Emptying a full
   // table instead frees a quarter of a million nodes under the lock while every search waits.)
   static constexpr size_t kMaxTerms = 1 << 18;
