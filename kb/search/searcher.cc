@@ -105,6 +105,19 @@ std::vector<bool> InternalBlocks(const Xapian::Database& db) {
   return internal;
 }
 
+// Per block of kDocsPerLocale docids: the generation has that entry in that locale, from the (entry
+// count long) posting list of the entry documents' kind term.
+std::vector<bool> EntryBlocks(const Xapian::Database& db) {
+  std::vector<bool> present;
+  std::string term(schema::kKindEntry);
+  for (auto it = db.postlist_begin(term); it != db.postlist_end(term); ++it) {
+    Xapian::docid block = *it / schema::kDocsPerLocale;
+    if (block >= present.size()) present.resize(block + 1);
+    present[block] = true;
+  }
+  return present;
+}
+
 // The classifier's log-probability counts from this many nats below its best class's upwards.
 constexpr double kModelFloorNats = 10;
 
@@ -318,7 +331,7 @@ class Searcher::Models {
 
 Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool,
                    int64_t entry_count, std::unique_ptr<Models> models, std::vector<std::string> ids,
-                   std::vector<bool> internal)
+                   std::vector<bool> internal, std::vector<bool> entry_blocks)
     : analyzer_(std::move(analyzer)),
       rules_(std::move(rules)),
       pool_(std::move(pool)),
@@ -332,6 +345,7 @@ Searcher::Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::un
       models_(std::move(models)),
       ids_(std::move(ids)),
       internal_(std::move(internal)),
+      entry_blocks_(std::move(entry_blocks)),
       entry_count_(entry_count) {
   for (Xapian::docid ordinal = 0; ordinal < ids_.size(); ++ordinal) {
     if (!ids_[ordinal].empty()) ordinals_by_id_.push_back(ordinal);
@@ -380,7 +394,13 @@ std::shared_ptr<const Searcher::ShownText> Searcher::Shown(const EntryCard& entr
 }
 
 Xapian::Document Searcher::EntryDocument(Xapian::Database& db, const std::string& id, Locale locale) const {
-  if (Xapian::docid did = EntryDocId(id, locale)) return db.get_document(did, Xapian::DOC_ASSUME_VALID);
+  if (Xapian::docid did = EntryDocId(id, locale)) {
+    // An id without this locale (hits try the customer's script first) reads nothing: Xapian would
+    // read the value chunk of the document before it, a whole card, to find this one missing.
+    const Xapian::docid block = did / schema::kDocsPerLocale;
+    if (block >= entry_blocks_.size() || !entry_blocks_[block]) return Xapian::Document();
+    return db.get_document(did, Xapian::DOC_ASSUME_VALID);
+  }
   std::string unique = schema::Term(schema::kEntryKeyPrefix, EntryKey(id, locale));
   auto it = db.postlist_begin(unique);
   return it == db.postlist_end(unique) ? Xapian::Document() : db.get_document(*it);
@@ -407,13 +427,14 @@ Result<std::unique_ptr<Searcher>> Searcher::Open(const std::string& gen_dir, con
     int64_t entries = db->get_termfreq(std::string(schema::kKindEntry));
     std::vector<std::string> ids = IdsByOrdinal(*db);
     std::vector<bool> internal = InternalBlocks(*db);
+    std::vector<bool> present = EntryBlocks(*db);
     std::unique_ptr<Models> models =
         Models::Load(gen_dir, *db, ids, internal, previous != nullptr ? previous->models_.get() : nullptr);
     pool->Release(std::move(db));
     QueryRules rules = QueryRules::Parse(config, **analyzer);
     return std::unique_ptr<Searcher>(
         new Searcher(std::move(analyzer).value(), std::move(rules), std::move(pool), entries,
-                     std::move(models), std::move(ids), std::move(internal)));
+                     std::move(models), std::move(ids), std::move(internal), std::move(present)));
   } catch (const Xapian::Error& e) {
     return Status::DataLoss("cannot open index " + db_path + ": " + e.get_description());
   }

@@ -148,7 +148,8 @@ class Searcher {
   std::vector<QueryTerm> TermsMarked(Xapian::Database& db, std::vector<QueryTerm> terms,
                                      const RankingOptions& ranking) const;
   Searcher(std::unique_ptr<Analyzer> analyzer, QueryRules rules, std::unique_ptr<Pool> pool, int64_t entry_count,
-           std::unique_ptr<Models> models, std::vector<std::string> ids, std::vector<bool> internal);
+           std::unique_ptr<Models> models, std::vector<std::string> ids, std::vector<bool> internal,
+           std::vector<bool> entry_blocks);
   std::unique_ptr<Analyzer> analyzer_;
   QueryRules rules_;
   std::unique_ptr<Pool> pool_;
@@ -166,6 +167,8 @@ class Searcher {
   std::vector<Xapian::docid> ordinals_by_id_;  // the ordinals ids_ names, in id order
   // Per block of kDocsPerLocale docids (one entry in one locale, schema.h): the entry is internal.
   std::vector<bool> internal_;
+  // Per block of kDocsPerLocale docids: the generation has the entry in that locale.
+  std::vector<bool> entry_blocks_;
   int64_t entry_count_ = 0;
 };
 
