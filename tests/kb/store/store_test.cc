@@ -120,6 +120,38 @@ TEST(Store, QueuePositionsAreCountedUpToABound) {
   EXPECT_TRUE(last->at_least);
 }
 
+// Urgent hand-offs count only what is ahead of them however long the queue behind is, and a
+// normal one counts the urgent ones and the older normal ones, equal times by id.
+TEST(Store, QueuePositionsCountHigherPrioritiesThenOlderHandOffs) {
+  testing::TempDir dir;
+  auto store = OpenOrDie(dir.Path("kefu.db"));
+  ASSERT_NE(store, nullptr);
+  std::vector<int64_t> normal, urgent;
+  for (int i = 0; i < Store::kMaxCountedAhead + 200; ++i) {
+    bool is_urgent = i % 100 == 50;
+    // Pairs share a time: the lower id goes first.
+    auto r = store->RecordExchange(NewExchange(1000 + i / 2, NewHandoff(is_urgent ? 3 : 0, 1000 + i / 2)));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    (is_urgent ? urgent : normal).push_back(r->handoff_id);
+  }
+  for (size_t k = 0; k < urgent.size(); ++k) {
+    auto p = store->PositionOf(*store->GetHandoff(urgent[k]));
+    ASSERT_TRUE(p.ok());
+    EXPECT_EQ(p->ahead, static_cast<int>(k));
+    EXPECT_FALSE(p->at_least);
+  }
+  // The 11th normal hand-off has the 12 urgent ones and 10 older normal ones ahead.
+  auto eleventh = store->PositionOf(*store->GetHandoff(normal[10]));
+  EXPECT_EQ(eleventh->ahead, static_cast<int>(urgent.size()) + 10);
+  EXPECT_FALSE(eleventh->at_least);
+  auto exact = store->PositionOf(*store->GetHandoff(normal[Store::kMaxCountedAhead - urgent.size() - 1]));
+  EXPECT_EQ(exact->ahead, Store::kMaxCountedAhead - 1);
+  EXPECT_FALSE(exact->at_least);
+  auto last = store->PositionOf(*store->GetHandoff(normal.back()));
+  EXPECT_EQ(last->ahead, Store::kMaxCountedAhead);
+  EXPECT_TRUE(last->at_least);
+}
+
 TEST(Store, HandOffLifeCycle) {
   testing::TempDir dir;
   auto store = OpenOrDie(dir.Path("kefu.db"));
