@@ -93,29 +93,17 @@ class DocFilter {
   const std::vector<bool>* internal_;  // null when internal entries are wanted too
 };
 
-// The internal-entry table for DocFilter, from the (short) posting list of the internal audience term.
-std::vector<bool> InternalBlocks(const Xapian::Database& db) {
-  std::vector<bool> internal;
-  std::string term = schema::Term(schema::kAudiencePrefix, AudienceName(Audience::kInternal));
+// Per block of kDocsPerLocale docids (one entry in one locale, schema.h): whether a document of the
+// block has `term`. The internal-entry table for DocFilter comes from the (short) posting list of
+// the internal audience term; the entries present from the entry documents' kind term.
+std::vector<bool> BlocksWith(const Xapian::Database& db, const std::string& term) {
+  std::vector<bool> blocks;
   for (auto it = db.postlist_begin(term); it != db.postlist_end(term); ++it) {
     Xapian::docid block = *it / schema::kDocsPerLocale;
-    if (block >= internal.size()) internal.resize(block + 1);
-    internal[block] = true;
+    if (block >= blocks.size()) blocks.resize(block + 1);
+    blocks[block] = true;
   }
-  return internal;
-}
-
-// Per block of kDocsPerLocale docids: the generation has that entry in that locale, from the (entry
-// count long) posting list of the entry documents' kind term.
-std::vector<bool> EntryBlocks(const Xapian::Database& db) {
-  std::vector<bool> present;
-  std::string term(schema::kKindEntry);
-  for (auto it = db.postlist_begin(term); it != db.postlist_end(term); ++it) {
-    Xapian::docid block = *it / schema::kDocsPerLocale;
-    if (block >= present.size()) present.resize(block + 1);
-    present[block] = true;
-  }
-  return present;
+  return blocks;
 }
 
 // The classifier's log-probability counts from this many nats below its best class's upwards.
@@ -264,7 +252,7 @@ class Searcher::Models {
   };
 
   // Loads whichever classifier files `gen_dir` has; a damaged one is logged and left out. `ids` and
-  // `internal` are the generation's (IdsByOrdinal, InternalBlocks): with the docids they say what
+  // `internal` are the generation's (IdsByOrdinal, BlocksWith): with the docids they say what
   // each entry document is without reading it (reading 100k of them took seconds).
   // A model of `previous` (the generation served so far; may be null) read from the same file is
   // shared, not read again: the classes' entries are looked up afresh either way.
@@ -426,8 +414,9 @@ Result<std::unique_ptr<Searcher>> Searcher::Open(const std::string& gen_dir, con
     auto db = pool->Acquire();
     int64_t entries = db->get_termfreq(std::string(schema::kKindEntry));
     std::vector<std::string> ids = IdsByOrdinal(*db);
-    std::vector<bool> internal = InternalBlocks(*db);
-    std::vector<bool> present = EntryBlocks(*db);
+    std::vector<bool> internal =
+        BlocksWith(*db, schema::Term(schema::kAudiencePrefix, AudienceName(Audience::kInternal)));
+    std::vector<bool> present = BlocksWith(*db, std::string(schema::kKindEntry));
     std::unique_ptr<Models> models =
         Models::Load(gen_dir, *db, ids, internal, previous != nullptr ? previous->models_.get() : nullptr);
     pool->Release(std::move(db));
